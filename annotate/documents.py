@@ -1,0 +1,92 @@
+"""Loading documents: ``.txt`` files, folders of them, and ``.jsonl`` files of ``{"id", "text"}``."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from .data import Document
+
+log = logging.getLogger(__name__)
+
+TEXT_SUFFIXES = {".txt"}
+JSONL_SUFFIXES = {".jsonl"}
+
+
+@dataclass
+class InputError:
+    """A problem with one input that the user caused; reported in one line, other inputs go on."""
+
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+def _looks_binary(raw: bytes) -> bool:
+    return b"\x00" in raw[:8192]
+
+
+def _decode(raw: bytes, path: Path) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        log.warning("%s: not valid UTF-8; undecodable bytes were replaced", path)
+        return raw.decode("utf-8", errors="replace")
+
+
+def _read_text_file(path: Path) -> Document | InputError:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return InputError(str(path), f"cannot read ({exc.strerror or exc})")
+    if _looks_binary(raw):
+        return InputError(str(path), "binary file, not a text article")
+    return Document(id=path.name, text=_decode(raw, path), source=str(path))
+
+
+def _read_jsonl_file(path: Path) -> Iterator[Document | InputError]:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        yield InputError(str(path), f"cannot read ({exc.strerror or exc})")
+        return
+    if _looks_binary(raw):
+        yield InputError(str(path), "binary file, not JSON lines")
+        return
+    for line_no, line in enumerate(_decode(raw, path).splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = f"{path}:{line_no}"
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield InputError(where, f"invalid JSON ({exc.msg})")
+            continue
+        if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+            yield InputError(where, 'expected an object with a "text" string')
+            continue
+        doc_id = str(record.get("id") or f"{path.name}:{line_no}")
+        yield Document(id=doc_id, text=record["text"], source=str(path))
+
+
+def iter_documents(paths: list[Path]) -> Iterator[Document | InputError]:
+    """Yield documents from every path in order, and an ``InputError`` for each bad one."""
+    for path in paths:
+        if not path.exists():
+            yield InputError(str(path), "no such file or directory")
+        elif path.is_dir():
+            files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in TEXT_SUFFIXES | JSONL_SUFFIXES)
+            if not files:
+                yield InputError(str(path), "folder has no .txt or .jsonl files")
+            yield from iter_documents(files)
+        elif path.suffix.lower() in TEXT_SUFFIXES:
+            yield _read_text_file(path)
+        elif path.suffix.lower() in JSONL_SUFFIXES:
+            yield from _read_jsonl_file(path)
+        else:
+            yield InputError(str(path), f"unsupported file type {path.suffix or '(none)'!r}; expected .txt or .jsonl")
