@@ -17,11 +17,13 @@ from rich.console import Console
 from rich.logging import RichHandler
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from . import studio
 from .documents import InputError, iter_documents
 from .errors import UserError
 
 app = typer.Typer(help="Pre-label quotes, speakers and stance in news text; round-trip them through Label Studio.", no_args_is_help=True, pretty_exceptions_enable=False)
-err = Console(stderr=True)
+# Soft wrap: an error stays one line however narrow the terminal (or 80 columns when not one).
+err = Console(stderr=True, soft_wrap=True)
 
 
 class OutputFormat(str, Enum):
@@ -97,6 +99,25 @@ StanceModelOption = Annotated[
 TargetOption = Annotated[Path | None, typer.Option("--target", help="Target file (YAML or TOML). Default: Turkey's purchase of the Russian S-400.")]
 BatchSizeOption = Annotated[int, typer.Option("--batch-size", min=1, help="Documents per stance-model batch.")]
 
+StudioDirOption = Annotated[Path, typer.Option("--data-dir", envvar="ANNOTATE_STUDIO_DIR", help="Data folder of the embedded Label Studio.")]
+UrlOption = Annotated[str | None, typer.Option("--url", envvar="LABEL_STUDIO_URL", help="Label Studio URL. Default: the running embedded server.")]
+ApiKeyOption = Annotated[
+    str | None,
+    typer.Option("--api-key", envvar="LABEL_STUDIO_API_KEY", help="Legacy API token or personal access token. Default: the embedded server's.", show_default=False),
+]
+
+
+def label_studio_client(url: str | None, api_key: str | None, data_dir: Path):
+    """A checked SDK client for --url/--api-key, falling back to the embedded server started from ``data_dir``."""
+    from .labelstudio import connect
+
+    embedded_url, embedded_key = studio.embedded_connection(data_dir)
+    url = url or embedded_url or f"http://{studio.HOST}:{studio.DEFAULT_PORT}"
+    api_key = api_key or embedded_key
+    if not api_key:
+        raise UserError("no Label Studio API key: pass --api-key or set LABEL_STUDIO_API_KEY (or run annotate studio start)")
+    return connect(url, api_key)
+
 
 @app.command()
 def prelabel(
@@ -128,6 +149,297 @@ def prelabel(
     err.print(f"{len(labelled)} documents, {quotes} quotes -> {output}", highlight=False)
     if problems:
         raise fail(f"{len(problems)} input(s) could not be read")
+
+
+@app.command()
+def push(
+    paths: Annotated[list[Path], typer.Argument(help=".txt files, folders of them, or .jsonl files of {id, text}.")],
+    project: Annotated[str, typer.Option("--project", help="Label Studio project title; created if missing.")],
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+    data_dir: StudioDirOption = studio.DEFAULT_DATA_DIR,
+    target: TargetOption = None,
+    stance_model: StanceModelOption = None,
+    batch_size: BatchSizeOption = 32,
+) -> None:
+    """Pre-label articles and import them into a Label Studio project as tasks with predictions (documents already there are skipped)."""
+    from .labelstudio import push_documents
+
+    documents, problems = load_inputs(paths)
+    # Check the server and token before loading the model, so a typo fails fast.
+    client = label_studio_client(url, api_key, data_dir)
+    with err.status("pre-labelling and importing"):
+        report = push_documents(client, project, documents, lambda: build_prelabeller(stance_model, target, batch_size))
+    failed = len(report.failed) + len(problems)
+    typer.echo(f"project {project!r}: {report.created} created, {report.skipped} skipped, {failed} failed")
+    if failed:
+        raise fail(f"{failed} document(s) could not be pushed")
+
+
+@app.command()
+def export(
+    project: Annotated[str, typer.Option("--project", help="Label Studio project title.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Dataset folder to write, e.g. exports/NAME; an earlier export there is replaced only on success.")],
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+    data_dir: StudioDirOption = studio.DEFAULT_DATA_DIR,
+    target: TargetOption = None,
+) -> None:
+    """Export a project's human annotations as a Hugging Face dataset folder (configs `quotes` and `documents`)."""
+    import datasets
+
+    from .dataset import write_dataset
+    from .labelstudio import export_tasks, get_project
+    from .stance import load_target
+
+    client = label_studio_client(url, api_key, data_dir)
+    found = get_project(client, project)
+    if found is None:
+        raise UserError(f"no Label Studio project titled {project!r}")
+    stance_target = load_target(target)
+    with err.status("exporting"):
+        tasks = export_tasks(client, found.id)
+        datasets.disable_progress_bars()
+        summary = write_dataset(tasks, output, name=project, target=stance_target)
+    review = ", ".join(f"{summary.review[status]} {status}" for status in ("kept", "edited", "deleted", "added"))
+    typer.echo(f"{summary.quotes} quotes in {summary.annotations} annotations of {summary.annotated_tasks} tasks -> {output}")
+    typer.echo(f"not exported: {summary.tasks_without_annotation} task(s) without annotation, {summary.cancelled_annotations} cancelled annotation(s)")
+    typer.echo(f"pre-labels: {review}")
+
+
+DatasetOption = Annotated[Path, typer.Option("--dataset", help="An exported dataset folder (exports/NAME), or gold JSON (a file or a folder of them) with --docs.")]
+DocsOption = Annotated[Path | None, typer.Option("--docs", help="Folder of the articles that gold JSON labels.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+
+
+@app.command()
+def evaluate(
+    dataset: DatasetOption,
+    docs: DocsOption = None,
+    stance_model: StanceModelOption = None,
+    target: TargetOption = None,
+    batch_size: BatchSizeOption = 32,
+    as_json: JsonOption = False,
+    plot: Annotated[Path | None, typer.Option("--plot", help="Also write a PNG: stance confusion matrix and stance by speaker.")] = None,
+) -> None:
+    """Re-run the pre-labeller on annotated documents and score it against the annotations."""
+    from . import evaluate as evaluation
+    from .gold import first_annotation_per_task, load_gold
+
+    gold = first_annotation_per_task(load_gold(dataset, docs))
+    prelabeller = build_prelabeller(stance_model, target, batch_size)
+    with progress() as bar:
+        task = bar.add_task("pre-labelling", total=len(gold))
+        report = evaluation.evaluate(gold, prelabeller, on_document=lambda: bar.advance(task))
+    if plot:
+        evaluation.plot(report, plot)
+    if as_json:
+        typer.echo(json.dumps(report, indent=1))
+    else:
+        evaluation.render(report, Console())
+    if plot:
+        err.print(f"plot -> {plot}", highlight=False)
+
+
+@app.command()
+def agreement(
+    project: Annotated[str | None, typer.Option("--project", help="Label Studio project title (annotations read from the server).")] = None,
+    dataset: Annotated[Path | None, typer.Option("--dataset", help="An exported dataset folder (exports/NAME).")] = None,
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+    data_dir: StudioDirOption = studio.DEFAULT_DATA_DIR,
+    as_json: JsonOption = False,
+) -> None:
+    """Inter-annotator agreement on tasks with two or more annotations: quote spans, stance (Krippendorff's alpha), speakers."""
+    from . import agreement as figures
+    from .gold import load_export
+
+    if (project is None) == (dataset is None):
+        raise UserError("give either --project or --dataset")
+    if dataset is not None:
+        rows = load_export(dataset, "documents")
+    else:
+        from .dataset import export_rows
+        from .labelstudio import export_tasks
+
+        client = label_studio_client(url, api_key, data_dir)
+        with err.status("reading annotations"):
+            rows = export_rows(export_tasks(client, find_project(client, project).id)).documents
+    report = figures.agreement_from_documents(rows)
+    if as_json:
+        typer.echo(json.dumps(report, indent=1))
+    else:
+        figures.render(report, Console())
+
+
+@app.command()
+def train(
+    dataset: Annotated[Path, typer.Option("--dataset", help="An exported dataset folder (exports/NAME) whose quotes carry human stance labels.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Model folder to write, e.g. models/NAME; an earlier model there is replaced only on success.")],
+    base_model: Annotated[str | None, typer.Option("--base-model", help="Local folder or cached hub id to fine-tune (nothing is downloaded). Default: packaged all-MiniLM-L6-v2.")] = None,
+    target: TargetOption = None,
+    epochs: Annotated[float | None, typer.Option("--epochs", min=0.1, help="Passes over the training quotes. Default: 3 to 10, about 3,000 examples seen.")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed for the split, the new layer and the shuffling: the same seed gives the same model.")] = 13,
+    test_size: Annotated[float, typer.Option("--test-size", min=0.0, max=0.9, help="Share of quotes held out for the reported metrics (0: none).")] = 0.2,
+    max_length: Annotated[int, typer.Option("--max-length", min=8, help="Tokens per input (speaker, quote and target).")] = 128,
+) -> None:
+    """Fine-tune a favor/against/none stance classifier on human-labelled quotes; use it with prelabel --stance-model."""
+    import datasets
+    import transformers
+
+    from .stance import load_target
+    from .train import Settings
+    from .train import train as fine_tune
+
+    datasets.disable_progress_bars()
+    transformers.utils.logging.disable_progress_bar()
+    settings = Settings(epochs=epochs, seed=seed, test_size=test_size, max_length=max_length)
+    with progress() as bar:
+        task = bar.add_task("training", total=None)
+        info = fine_tune(dataset, output, load_target(target), base_model, settings, on_step=lambda step, total: bar.update(task, completed=step, total=total))
+    typer.echo(f"trained on {info['train_quotes']} quotes ({info['quotes']} labelled) -> {output}")
+    metrics = info["metrics"]
+    if metrics:
+        typer.echo(f"held out {metrics['n']} quotes: accuracy {metrics['accuracy']:.3f}, macro-F1 {metrics['macro_f1']:.3f}")
+
+
+studio_app = typer.Typer(help="The embedded Label Studio: a local server on 127.0.0.1 with SQLite in a data folder.", no_args_is_help=True)
+app.add_typer(studio_app, name="studio")
+
+
+@studio_app.command("start")
+def studio_start(
+    data_dir: StudioDirOption = studio.DEFAULT_DATA_DIR,
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port on 127.0.0.1.")] = studio.DEFAULT_PORT,
+    timeout: Annotated[float, typer.Option("--timeout", min=1, help="Seconds to wait for the server to become healthy.")] = 180.0,
+) -> None:
+    """Start Label Studio in the background; the first start creates an admin login and API tokens."""
+    with err.status("starting Label Studio (this takes a while)"):
+        server = studio.start(data_dir, port=port, timeout=timeout)
+    typer.echo(f"Label Studio is running at {server.url} (pid {server.pid})")
+    typer.echo(f"login: {server.username}")
+    typer.echo(f"password and API tokens: {server.credentials_path} (readable only by you)")
+    typer.echo(f"log: {server.log_path}")
+
+
+@studio_app.command("stop")
+def studio_stop(data_dir: StudioDirOption = studio.DEFAULT_DATA_DIR) -> None:
+    """Stop the embedded Label Studio started from the data folder."""
+    pid = studio.stop(data_dir)
+    typer.echo("Label Studio was not running" if pid is None else f"Label Studio stopped (pid {pid})")
+
+
+@studio_app.command("status")
+def studio_status(data_dir: StudioDirOption = studio.DEFAULT_DATA_DIR) -> None:
+    """Say whether the embedded Label Studio is running, and its URL; exit code 1 when it is not."""
+    state = studio.running_server(data_dir.resolve())
+    if state is None:
+        typer.echo("Label Studio is not running")
+        raise typer.Exit(1)
+    health = "healthy" if studio.healthy(state["url"]) else "not answering yet"
+    typer.echo(f"Label Studio is running at {state['url']} (pid {state['pid']}, {health})")
+
+
+backend_app = typer.Typer(help="Label Studio ML backend: live pre-annotation, with the stance model retrained from the annotations.")
+app.add_typer(backend_app, name="backend")
+
+ProjectOption = Annotated[str, typer.Option("--project", help="Label Studio project title.")]
+BasicAuthUserOption = Annotated[str | None, typer.Option("--basic-auth-user", envvar="BASIC_AUTH_USER", help="Basic auth user between Label Studio and the backend.")]
+BasicAuthPassOption = Annotated[str | None, typer.Option("--basic-auth-pass", envvar="BASIC_AUTH_PASS", help="Basic auth password.", show_default=False)]
+
+
+def basic_auth(user: str | None, password: str | None) -> tuple[str, str] | None:
+    if bool(user) != bool(password):
+        raise UserError("basic auth needs both --basic-auth-user and --basic-auth-pass")
+    return (user, password) if user and password else None
+
+
+def find_project(client, name: str):
+    from .labelstudio import get_project
+
+    project = get_project(client, name)
+    if project is None:
+        raise UserError(f"no Label Studio project titled {name!r}")
+    return project
+
+
+@backend_app.callback(invoke_without_command=True)
+def backend(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on; loopback keeps it private to this machine.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")] = 9090,
+    stance_model: StanceModelOption = None,
+    target: TargetOption = None,
+    batch_size: BatchSizeOption = 32,
+    retrain_every: Annotated[int, typer.Option("--retrain-every", min=0, help="Retrain after this many new or updated annotations in a project (0: only on Label Studio's Train button).")] = 10,
+    epochs: Annotated[float | None, typer.Option("--epochs", min=0.1, help="Training epochs per retraining. Default: annotate train's.")] = None,
+    max_length: Annotated[int | None, typer.Option("--max-length", min=8, help="Tokens per training input. Default: annotate train's.")] = None,
+    model_dir: Annotated[Path, typer.Option("--model-dir", help="Folder for the retrained stance models (one folder each, named by version).")] = Path("backend-models"),
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+    data_dir: StudioDirOption = studio.DEFAULT_DATA_DIR,
+    basic_auth_user: BasicAuthUserOption = None,
+    basic_auth_pass: BasicAuthPassOption = None,
+) -> None:
+    """Serve the ML backend API Label Studio calls (/health, /setup, /predict, /webhook) until Ctrl+C.
+
+    Annotations are read for retraining from --url/--api-key, else the embedded server, else the server that connected.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from .backend import LabelStudioAccess, build_app, serve
+    from .train import Settings
+
+    auth = basic_auth(basic_auth_user, basic_auth_pass)
+    if auth is None and host not in ("127.0.0.1", "localhost", "::1"):
+        err.print(f"[yellow]warning:[/] anyone who reaches {host}:{port} can use the backend; set --basic-auth-user/--basic-auth-pass", highlight=False)
+    embedded_url, embedded_key = studio.embedded_connection(data_dir)
+    access = LabelStudioAccess(url or embedded_url, api_key or embedded_key)
+    settings = Settings(**{name: value for name, value in (("epochs", epochs), ("max_length", max_length)) if value is not None})
+    prelabeller = build_prelabeller(stance_model, target, batch_size)
+    server = build_app(prelabeller, model_dir, retrain_every, access, settings, auth)
+    err.print(f"ML backend on http://{host}:{port}, stance model {prelabeller.model_version}; Ctrl+C stops it", highlight=False)
+    serve(server, host, port)
+
+
+@backend_app.command("connect")
+def backend_connect(
+    project: ProjectOption,
+    backend_url: Annotated[str, typer.Option("--backend-url", help="URL at which Label Studio reaches the backend.")] = "http://127.0.0.1:9090",
+    title: Annotated[str, typer.Option("--title", help="Name of the connection in Label Studio.")] = "annotate",
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+    data_dir: StudioDirOption = studio.DEFAULT_DATA_DIR,
+    basic_auth_user: BasicAuthUserOption = None,
+    basic_auth_pass: BasicAuthPassOption = None,
+) -> None:
+    """Connect a running backend to a project: "Retrieve predictions", interactive pre-annotation and retraining."""
+    from .backend import connect_backend
+
+    client = label_studio_client(url, api_key, data_dir)
+    connection = connect_backend(client, find_project(client, project), backend_url, title, basic_auth(basic_auth_user, basic_auth_pass))
+    typer.echo(f"project {project!r}: ML backend {connection.url} connected (id {connection.id}, model version {connection.model_version})")
+
+
+@backend_app.command("status")
+def backend_status(
+    project: ProjectOption,
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+    data_dir: StudioDirOption = studio.DEFAULT_DATA_DIR,
+) -> None:
+    """Say whether Label Studio reaches the project's ML backends; exit code 1 when none is connected or one is down."""
+    from .backend import backend_problem, project_backends
+
+    client = label_studio_client(url, api_key, data_dir)
+    backends = project_backends(client, find_project(client, project))
+    if not backends:
+        raise UserError(f"project {project!r} has no ML backend; connect one with annotate backend connect")
+    problems = [problem for problem in map(backend_problem, backends) if problem]
+    if problems:
+        raise UserError("; ".join(problems))
+    for connection in backends:
+        typer.echo(f"project {project!r}: ML backend {connection.url} connected, model version {connection.model_version}")
 
 
 def run() -> None:

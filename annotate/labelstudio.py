@@ -1,18 +1,35 @@
 """Label Studio: converters between the data model and tasks/predictions/annotations (the one place
 they live), and the SDK client for projects, import and export.
 
-Label Studio's Text tag counts offsets in UTF-16 code units (the browser's string indices); the data
-model counts Python code points. Every offset crosses that boundary here and nowhere else.
+Offsets cross unchanged: Label Studio's Text tag stores code-point offsets, as Python's str does (its
+front end converts the browser's UTF-16 selection indices with ``charsToCodePoints``); a prediction
+given UTF-16 offsets shows shifted by one character per emoji before it.
 """
 
 from __future__ import annotations
 
 import hashlib
-from bisect import bisect_right
+import json
+import logging
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import httpx
+from label_studio_sdk.label_interface import LabelInterface
 
 from .data import STANCE_LABELS, Document, Quote, Span, Speaker, Stance
+from .errors import UserError
+
+if TYPE_CHECKING:
+    from label_studio_sdk import LabelStudio
+
+    from .pipeline import Prelabeller
+
+logger = logging.getLogger(__name__)
 
 LABEL_CONFIG_PATH = Path(__file__).resolve().parent.parent / "label_config" / "quotes.xml"
 
@@ -29,50 +46,34 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-class OffsetMap:
-    """Code-point <-> UTF-16 offsets for one text; identity unless it has characters outside the BMP."""
-
-    def __init__(self, text: str):
-        # Code-point positions of astral characters, each of which takes two UTF-16 units.
-        self._astral = [i for i, ch in enumerate(text) if ord(ch) > 0xFFFF]
-        self._astral_utf16 = [i + n for n, i in enumerate(self._astral)]
-
-    def to_utf16(self, offset: int) -> int:
-        return offset + bisect_right(self._astral, offset - 1)
-
-    def from_utf16(self, offset: int) -> int:
-        return offset - bisect_right(self._astral_utf16, offset - 2)
-
-
-def _region(region_id: str, span: Span, offsets: OffsetMap, from_name: str, kind: str, value: dict[str, Any]) -> dict[str, Any]:
+def _region(region_id: str, span: Span, from_name: str, kind: str, value: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": region_id,
         "from_name": from_name,
         "to_name": TEXT_TAG,
         "type": kind,
-        "value": {"start": offsets.to_utf16(span.start), "end": offsets.to_utf16(span.end), **value},
+        "value": {"start": span.start, "end": span.end, **value},
     }
 
 
 def quotes_to_result(text: str, quotes: list[Quote]) -> list[dict[str, Any]]:
     """Label Studio result items for quotes: spans, per-region stance/type/name, said_by relations."""
-    offsets = OffsetMap(text)
     result: list[dict[str, Any]] = []
     speaker_ids: dict[tuple[int, int], str] = {}
     for number, quote in enumerate(quotes, start=1):
         quote_id = quote.id or f"q{number}"
         span = Span(quote.start, quote.end, quote.text)
-        result.append(_region(quote_id, span, offsets, SPAN_TAG, "labels", {"text": quote.text, "labels": [QUOTE_LABEL]}))
-        result.append(_region(quote_id, span, offsets, STANCE_TAG, "choices", {"choices": [quote.stance.label]}))
-        result.append(_region(quote_id, span, offsets, TYPE_TAG, "choices", {"choices": [quote.type]}))
+        result.append(_region(quote_id, span, SPAN_TAG, "labels", {"text": quote.text, "labels": [QUOTE_LABEL]}))
+        result.append(_region(quote_id, span, STANCE_TAG, "choices", {"choices": [quote.stance.label]}))
+        result.append(_region(quote_id, span, TYPE_TAG, "choices", {"choices": [quote.type]}))
         if quote.speaker is None:
             continue
         speaker = quote.speaker
         key = (speaker.start, speaker.end)
         if key not in speaker_ids:
             speaker_ids[key] = f"{quote_id}-speaker"
-            result.append(_region(speaker_ids[key], speaker, offsets, SPAN_TAG, "labels", {"text": speaker.text, "labels": [SPEAKER_LABEL]}))
-            result.append(_region(speaker_ids[key], speaker, offsets, NAME_TAG, "textarea", {"text": [speaker.name or speaker.text]}))
+            result.append(_region(speaker_ids[key], speaker, SPAN_TAG, "labels", {"text": speaker.text, "labels": [SPEAKER_LABEL]}))
+            result.append(_region(speaker_ids[key], speaker, NAME_TAG, "textarea", {"text": [speaker.name or speaker.text]}))
         result.append({"type": "relation", "from_id": quote_id, "to_id": speaker_ids[key], "direction": "right", "labels": [RELATION_LABEL]})
     return result
 
@@ -103,7 +104,6 @@ def result_to_quotes(text: str, result: list[dict[str, Any]]) -> list[Quote]:
     Per-region choices and text areas share the id of the span they belong to; a Quote's speaker is
     the Speaker region its said_by relation points to (either direction, as annotators draw both).
     """
-    offsets = OffsetMap(text)
     spans: dict[str, Span] = {}
     labels: dict[str, str] = {}
     attributes: dict[str, dict[str, Any]] = {}
@@ -115,7 +115,7 @@ def result_to_quotes(text: str, result: list[dict[str, Any]]) -> list[Quote]:
         value, region_id = item.get("value") or {}, item.get("id")
         if region_id is None or "start" not in value:
             continue
-        start, end = offsets.from_utf16(int(value["start"])), offsets.from_utf16(int(value["end"]))
+        start, end = int(value["start"]), int(value["end"])
         spans[region_id] = Span(start, end, text[start:end])
         if item.get("from_name") == SPAN_TAG and value.get("labels"):
             labels[region_id] = value["labels"][0]
@@ -151,3 +151,170 @@ def result_to_quotes(text: str, result: list[dict[str, Any]]) -> list[Quote]:
             )
         )
     return sorted(quotes, key=lambda q: (q.start, q.end))
+
+
+# --- SDK client: connection, projects, import and export -------------------------------------------
+
+# Imports of many long articles are slow on a shared machine; the connection check is not.
+REQUEST_TIMEOUT, CHECK_TIMEOUT = 300.0, 15.0
+TASK_PAGE_SIZE = 1000
+
+
+@contextmanager
+def api_errors(url: str, action: str) -> Iterator[None]:
+    """Turn transport and API failures into one line that names the server but never the token."""
+    from label_studio_sdk.core.api_error import ApiError
+
+    try:
+        yield
+    except httpx.TimeoutException:
+        raise UserError(f"Label Studio at {url} did not answer in time while {action}") from None
+    except httpx.HTTPError as exc:
+        raise UserError(f"cannot reach Label Studio at {url} ({exc.__class__.__name__}); is it running? (annotate studio start)") from None
+    except ApiError as exc:
+        if exc.status_code in (401, 403):
+            raise UserError(f"Label Studio at {url} rejected the API key while {action} (HTTP {exc.status_code}); check --api-key / LABEL_STUDIO_API_KEY") from None
+        if exc.status_code == 404:
+            raise UserError(f"no Label Studio API at {url} (HTTP 404 while {action}); check --url / LABEL_STUDIO_URL") from None
+        raise UserError(f"Label Studio at {url} failed while {action} (HTTP {exc.status_code})") from None
+    except ValueError:
+        # A non-JSON answer: something other than Label Studio listens there.
+        raise UserError(f"{url} does not answer like a Label Studio server while {action}; check --url / LABEL_STUDIO_URL") from None
+
+
+def _url(client: LabelStudio) -> str:
+    return client._client_wrapper.get_base_url()
+
+
+def connect(url: str, api_key: str) -> LabelStudio:
+    """An SDK client, checked with one cheap call; accepts legacy tokens and personal access tokens.
+
+    The SDK exchanges a personal access token (a JWT refresh token) for a short-lived access token
+    on first use and again when that one expires.
+    """
+    from label_studio_sdk import LabelStudio
+
+    url = url.rstrip("/")
+    with api_errors(url, "connecting"):
+        client = LabelStudio(base_url=url, api_key=api_key, timeout=REQUEST_TIMEOUT)
+        client.users.whoami(request_options={"timeout_in_seconds": CHECK_TIMEOUT, "max_retries": 0})
+    return client
+
+
+def get_project(client: LabelStudio, name: str):
+    """The project titled ``name``, or None."""
+    with api_errors(_url(client), f"looking up project {name!r}"):
+        matches = [p for p in client.projects.list(title=name) if p.title == name]
+    return matches[0] if matches else None
+
+
+def create_project(client: LabelStudio, name: str, model_version: str):
+    """A project titled ``name`` with the quotes label config, its predictions shown to annotators."""
+    with api_errors(_url(client), f"creating project {name!r}"):
+        return client.projects.create(title=name, label_config=label_config(), model_version=model_version, show_collab_predictions=True)
+
+
+def existing_content_hashes(client: LabelStudio, project_id: int) -> set[str]:
+    """``content_hash`` of every task in the project, read a page of task data at a time."""
+    with api_errors(_url(client), "listing existing tasks"):
+        tasks = client.tasks.list(project=project_id, fields="task_only", include="id,data", page_size=TASK_PAGE_SIZE)
+        return {task.data.get("content_hash") for task in tasks if task.data and task.data.get("content_hash")}
+
+
+def import_tasks(client: LabelStudio, project_id: int, tasks: list[dict[str, Any]]) -> int:
+    """Import tasks with their predictions in one request; the number Label Studio created."""
+    with api_errors(_url(client), f"importing {len(tasks)} tasks"):
+        response = client.projects.import_tasks(id=project_id, request=tasks, return_task_ids=True)
+    return response.task_count if response.task_count is not None else len(tasks)
+
+
+def show_predictions(client: LabelStudio, project, model_version: str) -> None:
+    """Point the project at ``model_version`` so annotators start from those predictions."""
+    if project.model_version == model_version and project.show_collab_predictions:
+        return
+    # Label Studio accepts a model version only once predictions with it exist in the project.
+    with api_errors(_url(client), "setting the project's model version"):
+        client.projects.update(id=project.id, model_version=model_version, show_collab_predictions=True)
+
+
+def export_tasks(client: LabelStudio, project_id: int, timeout: float = REQUEST_TIMEOUT) -> list[dict[str, Any]]:
+    """Every task of the project in Label Studio's full JSON export: annotations with region ids and
+    relations, and predictions as full results (the quick export gives only their ids)."""
+    exports = client.projects.exports
+    with api_errors(_url(client), "exporting tasks"):
+        # Full predictions, and annotators as users (with their email), not only ids.
+        options = {"predictions": {"only_id": False}, "annotations__completed_by": {"only_id": False}}
+        snapshot = exports.create(project_id, serialization_options=options)
+        deadline = time.monotonic() + timeout
+        while snapshot.status not in ("completed", "failed"):
+            if time.monotonic() > deadline:
+                raise UserError(f"Label Studio at {_url(client)} did not finish the export within {timeout:.0f} s")
+            time.sleep(0.5)
+            snapshot = exports.get(project_id, snapshot.id)
+        if snapshot.status == "failed":
+            raise UserError(f"Label Studio at {_url(client)} failed to export project {project_id}")
+        tasks = json.loads(b"".join(exports.download(project_id, snapshot.id, export_type="JSON")))
+        # Snapshots are files in Label Studio's data folder; this one has served its purpose.
+        exports.delete(project_id, snapshot.id)
+    return tasks
+
+
+@dataclass
+class PushReport:
+    created: int = 0
+    skipped: int = 0
+    failed: list[str] = field(default_factory=list)  # ids of documents that could not be pre-labelled or validated
+
+
+def _prelabel_each(prelabeller: Prelabeller, documents: list[Document], report: PushReport) -> Iterator[Document]:
+    """Pre-label in the prelabeller's batches; when a batch fails, retry its documents one by one so
+    that one bad document costs only itself."""
+    for start in range(0, len(documents), prelabeller.batch_size):
+        batch = documents[start : start + prelabeller.batch_size]
+        try:
+            yield from list(prelabeller.prelabel(batch))
+            continue
+        except Exception:  # noqa: BLE001 - any failure is retried per document below
+            pass
+        for document in batch:
+            try:
+                yield from list(prelabeller.prelabel([document]))
+            except Exception as exc:  # noqa: BLE001 - reported, and the other documents go on
+                logger.warning("%s: pre-labelling failed: %s: %s", document.id, exc.__class__.__name__, exc)
+                report.failed.append(document.id)
+
+
+def push_documents(client: LabelStudio, project_name: str, documents: list[Document], load_prelabeller: Callable[[], Prelabeller]) -> PushReport:
+    """Pre-label documents not yet in the project (by content hash) and import them, with their
+    predictions, in one request. The project is created on first push; the model is loaded only
+    when there is something new to pre-label."""
+    report = PushReport()
+    project = get_project(client, project_name)
+    known = set() if project is None else existing_content_hashes(client, project.id)
+    fresh = []
+    for document in documents:
+        digest = content_hash(document.text)
+        if digest in known:
+            report.skipped += 1
+        else:
+            known.add(digest)
+            fresh.append(document)
+    if not fresh:
+        return report
+
+    prelabeller = load_prelabeller()
+    interface = LabelInterface(label_config())
+    tasks = []
+    for document in _prelabel_each(prelabeller, fresh, report):
+        task = document_to_task(document)
+        errors = interface.validate_prediction(task["predictions"][0], return_errors=True)
+        if errors:
+            logger.warning("%s: prediction does not fit the label config: %s", document.id, "; ".join(map(str, errors)))
+            report.failed.append(document.id)
+        else:
+            tasks.append(task)
+    if tasks:
+        project = project or create_project(client, project_name, prelabeller.model_version)
+        report.created = import_tasks(client, project.id, tasks)
+        show_predictions(client, project, prelabeller.model_version)
+    return report

@@ -1,9 +1,243 @@
-"""Speakers (placeholder: being written)."""
+"""Speaker resolution: turn each quote's source mention into a canonical name.
+
+``quotes.find_quotes`` finds the mention nearest the cue (citron's "source"); this module does the coreference
+step: a name maps to its fullest form in the document ("Erdogan" -> "Recep Tayyip Erdogan"), a pronoun to the
+most recent person named before it, a description ("the Turkish president", "the ministry") to the entity
+introduced with that title, and a quote without a cue of its own inherits the previous quote's speaker.
+"""
 
 from __future__ import annotations
 
-from .data import Quote
+import bisect
+import re
+from dataclasses import dataclass, field
+
+from .data import Quote, Speaker
+from .quotes import (CAPITALISED_NON_NAMES, CONNECTORS, DETERMINERS, ORG_ROLES, PERSON_ROLES, PRONOUNS, TITLE_WORDS,
+                     WORD_RE, _bare, _gaps, _is_capitalised, layout)
+
+ORG_WORDS = set(
+    "Ministry Department Agency Office Government Administration Council Committee Commission Corporation Corp "
+    "Company Co Inc Ltd Group Bank Party Army Forces Force Navy Parliament Congress Senate House Court Union "
+    "Organization Organisation Institute University Alliance Service News Times Post Journal Interest Network "
+    "Press Media Television TV Radio Daily Herald Tribune Foundation Association Federation Republic Kingdom "
+    "States Nations Kremlin Pentagon Embassy Center Centre Academy Authority Bureau Fund Board Coalition Front "
+    "Movement Industries Systems Airlines Holdings Technologies Reuters Magazine Newspaper Agency Cabinet".split()
+)
+LOOKBACK = 200  # mentions searched back for an antecedent (keeps resolution linear in the text)
+
+
+def _is_acronym(word: str) -> bool:
+    letters = word.replace(".", "")
+    return len(letters) >= 2 and letters.isalpha() and letters.isupper()
+
+
+@dataclass
+class NameRun:
+    """A run of capitalised words outside quotations, split into its title part and its person-name part."""
+
+    start: int
+    end: int
+    words: list[str]
+    person: list[str]  # the name after the last title word, e.g. ["Recep", "Tayyip", "Erdogan"]
+    titles: set[str]  # lower-case title and role words around the name ("president", "spokeswoman")
+    modifiers: set[str]  # other words of the title context ("turkish", "turkey", "pentagon")
+    organisation: bool
+
+
+@dataclass
+class EntityIndex:
+    """Names in a document, clustered by their last word, with their positions and titles."""
+
+    text: str
+    runs: list[NameRun] = field(default_factory=list)
+    fullest: dict[str, str] = field(default_factory=dict)
+    titles: dict[str, set[str]] = field(default_factory=dict)
+    modifiers: dict[str, set[str]] = field(default_factory=dict)
+    persons: set[str] = field(default_factory=set)
+    positions: list[int] = field(default_factory=list)
+    keys: list[str] = field(default_factory=list)
+
+    @classmethod
+    def build(cls, text: str) -> EntityIndex:
+        index = cls(text)
+        for para in layout(text):
+            if para.prose:
+                for start, end in _gaps(para.start, para.end, para.regions):
+                    index.runs.extend(_name_runs(text, start, end))
+        for run in index.runs:
+            if run.organisation or not run.person:
+                continue
+            key = _key(run.person[-1])
+            if len(run.person) > len(index.fullest.get(key, "").split()):
+                index.fullest[key] = " ".join(run.person)
+            index.titles.setdefault(key, set()).update(run.titles)
+            index.modifiers.setdefault(key, set()).update(run.modifiers)
+            if run.titles or len(run.person) >= 2:
+                index.persons.add(key)
+        for run in index.runs:
+            if run.person and not run.organisation and _key(run.person[-1]) in index.persons:
+                index.positions.append(run.start)
+                index.keys.append(_key(run.person[-1]))
+        return index
+
+    def person_before(self, pos: int, role: str | None = None, modifiers: set[str] = frozenset()) -> str | None:
+        """Most recent person named before ``pos`` (with ``role`` among their titles, preferring a modifier
+        match: "the Turkish president")."""
+        fallback = None
+        last = bisect.bisect_left(self.positions, pos) - 1
+        for i in range(last, max(-1, last - LOOKBACK), -1):
+            key = self.keys[i]
+            if role is not None and role not in self.titles.get(key, ()):
+                continue
+            if not modifiers or any(_related(m, n) for m in modifiers for n in self.modifiers.get(key, ())):
+                return self.fullest[key]
+            fallback = fallback or self.fullest[key]
+        return fallback
+
+    def organisation_before(self, pos: int, head: str) -> str | None:
+        """Most recent capitalised organisation name containing ``head`` ("the ministry" -> "Defence Ministry")."""
+        last = bisect.bisect_left(self.runs, pos, key=lambda run: run.start) - 1
+        for i in range(last, max(-1, last - LOOKBACK), -1):
+            run = self.runs[i]
+            if head in (w.lower() for w in run.words):
+                return self.text[run.start : run.end].strip(" ,;:.!?\"”’)").removeprefix("The ")
+        return None
+
+    def canonical(self, words: list[str]) -> str:
+        return self.fullest.get(_key(words[-1]), " ".join(words))
+
+
+def _key(word: str) -> str:
+    return _bare(word).rstrip(".")
+
+
+def _related(a: str, b: str) -> bool:
+    """Same stem for a description modifier and a title word ("turkish" / "turkey")."""
+    return a == b or (len(a) >= 4 and len(b) >= 4 and a[:4] == b[:4])
+
+
+def _name_runs(text: str, start: int, end: int) -> list[NameRun]:
+    tokens = [(m.start(), m.end(), m.group()) for m in WORD_RE.finditer(text, start, end)]
+    runs = []
+    i = 0
+    while i < len(tokens):
+        word = _bare(tokens[i][2])
+        if not _is_capitalised(word) or word in CAPITALISED_NON_NAMES or word.lower() in DETERMINERS or any(
+                c.isdigit() for c in word):
+            i += 1
+            continue
+        j = i
+        words = []
+        while j < len(tokens):
+            raw = tokens[j][2]
+            bare = _bare(raw)
+            if j > i and raw[0] in "\"“‘«([":
+                break
+            if _is_capitalised(bare) and not any(c.isdigit() for c in bare) and (
+                    bare not in CAPITALISED_NON_NAMES or j > i):
+                words.append(bare)
+            elif bare.lower() in CONNECTORS - {"and", "&"} and j + 1 < len(tokens) and _is_capitalised(
+                    _bare(tokens[j + 1][2])) and not re.search(r"[,;:.!?\"”’)]$", raw):
+                words.append(bare)
+            else:
+                break
+            j += 1
+            if re.search(r"[,;:!?\"“”‘’«»()\[\]]", raw[len(raw) - len(raw.lstrip("\"“‘«([")) :]) or (
+                    raw.endswith(".") and not _is_acronym(raw) and len(bare) > 3):
+                break
+        if words:
+            runs.append(_describe_run(text, tokens, i, j, words))
+        i = max(j, i + 1)
+    return runs
+
+
+def _describe_run(text: str, tokens, i: int, j: int, words: list[str]) -> NameRun:
+    person = _person_part(words)
+    last_title = len(words) - len(person) - 1
+    titles = {w.lower() for w in words[: last_title + 1] if w.lower() in PERSON_ROLES or w in TITLE_WORDS}
+    modifiers = {w.lower() for w in words[: last_title + 1]}
+    previous = _bare(tokens[i - 1][2]).lower() if i > 0 else ""
+    organisation = (any(w in ORG_WORDS or re.search(r"\.[a-z]", w) for w in words)
+                    or previous in DETERMINERS - {"his", "her"})
+    # Lower-case roles right before the name ("Pentagon spokeswoman Michelle Baldanza").
+    if i > 0 and _bare(tokens[i - 1][2]).lower() in PERSON_ROLES and not re.search(r"[,;:.!?\"”]$", tokens[i - 1][2]):
+        titles.add(_bare(tokens[i - 1][2]).lower())
+        for k in range(i - 1, max(-1, i - 4), -1):
+            if k < i - 1 and re.search(r"[,;:.!?\"”]$", tokens[k][2]):
+                break
+            modifiers.add(_bare(tokens[k][2]).lower())
+    # An appositive after the name ("Sergey Ivanov, head of X," / "X, President of Y,").
+    if j - 1 < len(tokens) and tokens[j - 1][2].endswith(","):
+        for k in range(j, min(len(tokens), j + 5)):
+            bare = _bare(tokens[k][2]).lower()
+            if bare in PERSON_ROLES or _bare(tokens[k][2]) in TITLE_WORDS:
+                titles.add(bare)
+            modifiers.add(bare)
+            if tokens[k][2].endswith(","):
+                break
+    return NameRun(tokens[i][0], tokens[j - 1][1], words, person, titles, modifiers, organisation)
+
+
+def resolve(index: EntityIndex, speaker: Speaker, previous: list[Speaker]) -> str:
+    """The canonical name for a source mention."""
+    words = [_bare(w) for w in speaker.text.split()]
+    words = [w for w in words if w]
+    if not words:
+        return speaker.text
+    lowered = [w.lower() for w in words]
+    if len(words) == 1 and lowered[0] in PRONOUNS:
+        if lowered[0] in ("he", "she"):
+            return index.person_before(speaker.start) or speaker.text
+        groups = (s.name for s in previous[: -LOOKBACK - 1 : -1] if _key(s.name.split()[-1]) not in index.persons)
+        return next(groups, speaker.text)
+    if "and" in lowered or "&" in lowered:
+        return speaker.text
+    head = lowered[-1]
+    capitals = [w for w in words if _is_capitalised(w) and w.lower() not in DETERMINERS]
+    if head in PERSON_ROLES and lowered[0] in DETERMINERS:
+        modifiers = {w for w in lowered[1:-1]}
+        return index.person_before(speaker.start, role=head, modifiers=modifiers) or _as_written(speaker)
+    if head in ORG_ROLES and not any(w[0].isupper() for w in words[1:]):
+        return index.organisation_before(speaker.start, head) or _as_written(speaker)
+    if not capitals:
+        return _as_written(speaker)
+    person = _person_part(words)
+    if not person or any(w in ORG_WORDS for w in person) or (lowered[0] in DETERMINERS and len(person) == len(words) - 1):
+        return _as_written(speaker)
+    return index.canonical(person)
+
+
+def _person_part(words: list[str]) -> list[str]:
+    """The personal name at the end of a titled name ("US Defense Secretary James Mattis" -> James Mattis)."""
+    k = len(words)
+    while k > 0 and _is_capitalised(words[k - 1]) and not (
+            words[k - 1] in TITLE_WORDS or _is_acronym(words[k - 1]) or words[k - 1].lower() in PERSON_ROLES):
+        k -= 1
+    return words[k:]
+
+
+def _without_determiner(words: list[str]) -> str:
+    if len(words) > 1 and words[0].lower() in DETERMINERS:
+        words = words[1:]
+    return " ".join(words)
+
+
+def _as_written(speaker: Speaker) -> str:
+    """The mention itself as a name (organisations, groups): "the Russian Defence Ministry" -> without "the"."""
+    return _without_determiner(speaker.text.split())
 
 
 def attribute_speakers(text: str, quotes: list[Quote]) -> None:
-    return None
+    """Fill ``quote.speaker.name`` for every quote with a source mention, and give a quote without a cue of its
+    own (a follow-on quoted paragraph) the previous quote's speaker."""
+    index = EntityIndex.build(text)
+    resolved: list[Speaker] = []
+    for quote in quotes:
+        if quote.speaker is None:
+            if resolved:
+                last = resolved[-1]
+                quote.speaker = Speaker(last.start, last.end, last.text, last.name)
+            continue
+        quote.speaker.name = resolve(index, quote.speaker, resolved)
+        resolved.append(quote.speaker)

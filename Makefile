@@ -1,0 +1,29 @@
+# The two commands a newcomer needs: `make demo` (set up, start Label Studio, pre-label the seeds into it)
+# and `make test`. Torch is installed first, pinned to the CPU build, so the project's range finds it satisfied
+# and pip pulls no CUDA packages.
+VENV ?= .venv
+BIN := $(VENV)/bin
+PROJECT ?= seeds
+PORT ?= 8080
+
+.PHONY: install demo test benchmark
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q torch==2.13.0
+	$(BIN)/python -m pip install -q -e ".[studio,test]"
+	touch $@
+
+demo: install
+	$(BIN)/annotate studio start --port $(PORT)
+	$(BIN)/annotate push seeds --project $(PROJECT)
+	$(BIN)/annotate studio status
+
+test: install
+	$(BIN)/python -m pytest -q -rs
+
+benchmark: install
+	$(BIN)/python benchmarks/prelabel_speed.py

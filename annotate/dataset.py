@@ -1,0 +1,370 @@
+"""Label Studio export -> Hugging Face dataset folder (``quotes`` and ``documents`` configs).
+
+Rows come only from human annotations: tasks nobody annotated and skipped (cancelled) annotations are
+counted, never exported as if labelled. Each annotated quote is compared with the pre-label it came from
+(the annotation's prediction), so the dataset records what annotators kept, edited, deleted and added.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from datasets import ClassLabel, Dataset, DatasetInfo, Features, List, SplitDict, SplitInfo, Value
+from datasets.info import DatasetInfosDict
+from datasets.utils.metadata import MetadataConfigs
+from huggingface_hub import DatasetCard, DatasetCardData
+
+from .data import QUOTE_TYPES, STANCE_LABELS, Quote
+from .errors import UserError
+from .labelstudio import result_to_quotes
+
+if TYPE_CHECKING:
+    from .stance import Target
+
+RAW_EXPORT = Path("raw") / "label_studio_export.json"
+# A re-drawn quote still counts as the pre-label it replaces when the overlap covers half of the longer span.
+MIN_OVERLAP = 0.5
+
+QUOTE_TYPE_DEFINITIONS = {
+    "direct": "the words inside quotation marks, marks left out",
+    "indirect": "the reported clause after the speech verb, without the verb, the speaker or 'that'",
+    "mixed": "a reported clause holding a partial direct quotation, the whole clause",
+}
+STANCE_DEFINITIONS = {
+    "favor": "the quote supports or defends {target}, or criticises those who oppose it",
+    "against": "the quote opposes {target}, warns of its consequences or urges it be abandoned",
+    "none": "neutral facts, unrelated content or a balanced statement about {target}",
+}
+
+_ANNOTATION_FIELDS = {
+    "doc_id": Value("string"),
+    "task_id": Value("int64"),
+    "annotation_id": Value("int64"),
+    "annotator": Value("string"),
+}
+_QUOTE_FIELDS = {
+    "quote_id": Value("string"),
+    "quote_text": Value("string"),
+    "quote_start": Value("int64"),
+    "quote_end": Value("int64"),
+    "type": ClassLabel(names=list(QUOTE_TYPES)),
+    "speaker_text": Value("string"),
+    "speaker_start": Value("int64"),
+    "speaker_end": Value("int64"),
+    "speaker_name": Value("string"),
+    "stance": ClassLabel(names=list(STANCE_LABELS)),
+    "prelabel_stance": ClassLabel(names=list(STANCE_LABELS)),
+    "prelabel_speaker_name": Value("string"),
+    "stance_changed": Value("bool"),
+    "speaker_changed": Value("bool"),
+    "prelabel_status": Value("string"),
+    "model_version": Value("string"),
+}
+QUOTE_FEATURES = Features({**_ANNOTATION_FIELDS, **_QUOTE_FIELDS})
+DOCUMENT_FEATURES = Features(
+    {
+        **_ANNOTATION_FIELDS,
+        "text": Value("string"),
+        "source": Value("string"),
+        "content_hash": Value("string"),
+        "quotes": List(_QUOTE_FIELDS),
+    }
+)
+
+
+@dataclass
+class ExportSummary:
+    tasks: int = 0
+    annotated_tasks: int = 0
+    tasks_without_annotation: int = 0
+    cancelled_annotations: int = 0
+    annotations: int = 0
+    quotes: int = 0
+    annotators: set[str] = field(default_factory=set)
+    model_versions: set[str] = field(default_factory=set)
+    # Pre-label review: kept / edited / added annotated quotes, deleted pre-labelled quotes.
+    review: Counter = field(default_factory=Counter)
+    stance: Counter = field(default_factory=Counter)
+    type: Counter = field(default_factory=Counter)
+
+
+@dataclass
+class ExportRows:
+    quotes: list[dict[str, Any]]
+    documents: list[dict[str, Any]]
+    summary: ExportSummary
+
+
+def _speaker_name(quote: Quote | None) -> str | None:
+    return quote.speaker.name if quote is not None and quote.speaker is not None else None
+
+
+def _overlap(a: Quote, b: Quote) -> float:
+    shared = min(a.end, b.end) - max(a.start, b.start)
+    return max(shared, 0) / max(a.end - a.start, b.end - b.start, 1)
+
+
+def match_prelabels(quotes: list[Quote], prelabels: list[Quote]) -> dict[str, Quote]:
+    """Annotated quote id -> the pre-labelled quote it corrects: same region id first (Label Studio keeps
+    a pre-label's id when the annotator edits it), else the best remaining overlap of at least half."""
+    remaining = {p.id: p for p in prelabels}
+    matches = {q.id: remaining.pop(q.id) for q in quotes if q.id in remaining}
+    for quote in quotes:
+        if quote.id in matches or not remaining:
+            continue
+        best = max(remaining.values(), key=lambda p: _overlap(quote, p))
+        if _overlap(quote, best) >= MIN_OVERLAP:
+            matches[quote.id] = remaining.pop(best.id)
+    return matches
+
+
+def _prediction_of(annotation: dict[str, Any], task: dict[str, Any]) -> dict[str, Any] | None:
+    """The pre-label an annotation started from: its embedded prediction, else its parent prediction or the
+    task's latest one when the export carries full predictions (not only ids)."""
+    embedded = annotation.get("prediction")
+    if isinstance(embedded, dict) and "result" in embedded:
+        return embedded
+    predictions = [p for p in task.get("predictions") or [] if isinstance(p, dict)]
+    parent = annotation.get("parent_prediction")
+    return next((p for p in predictions if p.get("id") == parent), predictions[-1] if predictions else None)
+
+
+def _annotator(completed_by: Any) -> str:
+    """The annotator's email when the export gives users, else their id."""
+    if isinstance(completed_by, dict):
+        return completed_by.get("email") or str(completed_by.get("id", ""))
+    return str(completed_by)
+
+
+def _quote_fields(quote: Quote, prelabel: Quote | None, model_version: str | None) -> dict[str, Any]:
+    speaker = quote.speaker
+    fields: dict[str, Any] = {
+        "quote_id": quote.id,
+        "quote_text": quote.text,
+        "quote_start": quote.start,
+        "quote_end": quote.end,
+        "type": quote.type,
+        "speaker_text": speaker.text if speaker else None,
+        "speaker_start": speaker.start if speaker else None,
+        "speaker_end": speaker.end if speaker else None,
+        "speaker_name": _speaker_name(quote),
+        "stance": quote.stance.label,
+        "prelabel_stance": None,
+        "prelabel_speaker_name": None,
+        "stance_changed": False,
+        "speaker_changed": False,
+        "prelabel_status": "added",
+        "model_version": model_version,
+    }
+    if prelabel is not None:
+        stance_changed = quote.stance.label != prelabel.stance.label
+        speaker_changed = _speaker_name(quote) != _speaker_name(prelabel)
+        unchanged = (quote.start, quote.end, quote.type) == (prelabel.start, prelabel.end, prelabel.type)
+        fields |= {
+            "prelabel_stance": prelabel.stance.label,
+            "prelabel_speaker_name": _speaker_name(prelabel),
+            "stance_changed": stance_changed,
+            "speaker_changed": speaker_changed,
+            "prelabel_status": "kept" if unchanged and not stance_changed and not speaker_changed else "edited",
+        }
+    return fields
+
+
+def export_rows(tasks: list[dict[str, Any]]) -> ExportRows:
+    """Rows of both configs from Label Studio's full JSON export."""
+    quote_rows: list[dict[str, Any]] = []
+    document_rows: list[dict[str, Any]] = []
+    summary = ExportSummary(tasks=len(tasks))
+    for task in tasks:
+        annotations = task.get("annotations") or []
+        completed = [a for a in annotations if not a.get("was_cancelled")]
+        summary.cancelled_annotations += len(annotations) - len(completed)
+        summary.annotated_tasks += bool(completed)
+        summary.tasks_without_annotation += not annotations
+        data = task["data"]
+        text = data["text"]
+        for annotation in completed:
+            prediction = _prediction_of(annotation, task)
+            prelabels = result_to_quotes(text, prediction["result"]) if prediction else []
+            model_version = (prediction or {}).get("model_version") or None
+            quotes = result_to_quotes(text, annotation.get("result") or [])
+            matches = match_prelabels(quotes, prelabels)
+            keys = {
+                "doc_id": str(data.get("doc_id") or task["id"]),
+                "task_id": task["id"],
+                "annotation_id": annotation["id"],
+                "annotator": _annotator(annotation.get("completed_by")),
+            }
+            quote_fields = [_quote_fields(q, matches.get(q.id), model_version) for q in quotes]
+            quote_rows += [{**keys, **fields} for fields in quote_fields]
+            document_rows.append(
+                {
+                    **keys,
+                    "text": text,
+                    "source": data.get("source") or "",
+                    "content_hash": data.get("content_hash") or "",
+                    "quotes": quote_fields,
+                }
+            )
+            summary.annotators.add(keys["annotator"])
+            if model_version:
+                summary.model_versions.add(model_version)
+            summary.review.update(fields["prelabel_status"] for fields in quote_fields)
+            summary.review["deleted"] += len(prelabels) - len(matches)
+            summary.stance.update(fields["stance"] for fields in quote_fields)
+            summary.type.update(fields["type"] for fields in quote_fields)
+    summary.annotations, summary.quotes = len(document_rows), len(quote_rows)
+    return ExportRows(quote_rows, document_rows, summary)
+
+
+def _card(name: str, summary: ExportSummary, target: Target, datasets: Mapping[str, Dataset]) -> DatasetCard:
+    card_data = DatasetCardData(pretty_name=f"{name}: quotes, speakers and stance")
+    MetadataConfigs(
+        {config: {"data_files": [{"split": "train", "path": f"{config}/train.parquet"}]} for config in datasets}
+    ).to_dataset_card_data(card_data)
+    DatasetInfosDict(
+        {
+            config: DatasetInfo(
+                features=dataset.features,
+                splits=SplitDict({"train": SplitInfo("train", num_bytes=dataset.data.nbytes, num_examples=len(dataset))}),
+            )
+            for config, dataset in datasets.items()
+        }
+    ).to_dataset_card_data(card_data)
+
+    def counts(counter: Counter, labels) -> str:
+        return "\n".join(f"| {label} | {counter[label]} |" for label in labels)
+
+    target_phrase = target.description or target.name or "the target"
+    stance_lines = []
+    for label in STANCE_LABELS:
+        examples = ", ".join(f'"{statement}"' for statement in target.statements.get(label, [])[:3])
+        stance_lines.append(f"- **{label}**: {STANCE_DEFINITIONS[label].format(target=target_phrase)}." + (f" Typical claims: {examples}" if examples else ""))
+    type_lines = [f"- **{label}**: {definition}." for label, definition in QUOTE_TYPE_DEFINITIONS.items()]
+    versions = ", ".join(f"`{v}`" for v in sorted(summary.model_versions)) or "none"
+    content = f"""---
+{card_data.to_yaml()}
+---
+
+# {name}
+
+Quotations in news articles with their speaker and their stance toward the target, annotated by people in
+Label Studio (project `{name}`) from model pre-labels, exported {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC.
+Offsets are Python code-point offsets: `text[quote_start:quote_end] == quote_text`.
+
+```python
+from datasets import load_dataset
+
+quotes = load_dataset("path/to/{name}", "quotes")        # one row per annotated quote
+documents = load_dataset("path/to/{name}", "documents")  # one row per annotation of a document
+```
+
+The raw Label Studio JSON export (with region ids and relations) is in `{RAW_EXPORT.as_posix()}`.
+
+## Target
+
+**{target.name or "target"}**: {target.description or "(no description)"}
+
+## Labels
+
+Stance (`stance`, `prelabel_stance`):
+
+{chr(10).join(stance_lines)}
+
+Quote type (`type`):
+
+{chr(10).join(type_lines)}
+
+## Counts
+
+| | count |
+|---|---|
+| tasks in the project | {summary.tasks} |
+| tasks with at least one annotation | {summary.annotated_tasks} |
+| tasks without annotation (not exported) | {summary.tasks_without_annotation} |
+| cancelled (skipped) annotations (not exported) | {summary.cancelled_annotations} |
+| annotations (`documents` rows) | {summary.annotations} |
+| quotes (`quotes` rows) | {summary.quotes} |
+| annotators | {len(summary.annotators)} |
+
+| stance | quotes |
+|---|---|
+{counts(summary.stance, STANCE_LABELS)}
+
+| type | quotes |
+|---|---|
+{counts(summary.type, QUOTE_TYPES)}
+
+## Pre-label review
+
+Pre-labelling model version(s): {versions}.
+
+| pre-labels | count |
+|---|---|
+{counts(summary.review, ("kept", "edited", "deleted", "added"))}
+
+*kept*: same span, type, stance and speaker name as the pre-label; *edited*: matched to a pre-label (same
+region id, else at least {MIN_OVERLAP:.0%} span overlap) with something changed; *deleted*: a pre-labelled quote
+the annotator removed; *added*: a quote the annotator drew that no pre-label matches (its `prelabel_*` fields are null).
+"""
+    return DatasetCard(content)
+
+
+def _is_export(path: Path) -> bool:
+    return (path / RAW_EXPORT).is_file() and (path / "README.md").is_file()
+
+
+def write_dataset(
+    tasks: list[dict[str, Any]],
+    output: Path,
+    *,
+    name: str,
+    target: Target,
+) -> ExportSummary:
+    """Write the dataset folder atomically: built beside ``output`` and renamed into place, replacing an
+    earlier export there only once the new one is complete."""
+    if output.exists() and not _is_export(output):
+        raise UserError(f"{output} exists and is not an earlier export; choose another --output")
+    rows = export_rows(tasks)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=output.parent, prefix=f".{output.name}.", suffix=".tmp"))
+    try:
+        datasets = {
+            "quotes": Dataset.from_list(rows.quotes, features=QUOTE_FEATURES),
+            "documents": Dataset.from_list(rows.documents, features=DOCUMENT_FEATURES),
+        }
+        for config, dataset in datasets.items():
+            (staging / config).mkdir()
+            dataset.to_parquet(staging / config / "train.parquet")
+        (staging / RAW_EXPORT).parent.mkdir()
+        (staging / RAW_EXPORT).write_text(json.dumps(tasks, ensure_ascii=False, indent=1), encoding="utf-8")
+        _card(name, rows.summary, target, datasets).save(staging / "README.md")
+        _replace(staging, output)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return rows.summary
+
+
+def _replace(staging: Path, output: Path) -> None:
+    if not output.exists():
+        os.replace(staging, output)
+        return
+    previous = Path(tempfile.mkdtemp(dir=output.parent, prefix=f".{output.name}.", suffix=".old"))
+    os.replace(output, previous / output.name)
+    try:
+        os.replace(staging, output)
+    except BaseException:
+        os.replace(previous / output.name, output)
+        previous.rmdir()
+        raise
+    shutil.rmtree(previous)

@@ -1,0 +1,202 @@
+"""Human-labelled quotes to compare against: read from an exported dataset (its ``documents`` config) or
+from gold JSON files (``{"docs": {file: [{quote, speaker: [aliases], stance, alt?, type, optional?}]}}``
+with the article texts in a folder), and gold JSON converted into the export format."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .data import QUOTE_TYPES, STANCE_LABELS, Document, Quote, Speaker, Stance
+from .errors import UserError
+from .metrics import name_aliases
+
+GOLD_ANNOTATOR = "gold"
+
+
+@dataclass
+class Reference:
+    """A human-labelled quote, with the speaker names and stances a prediction may give and still be right,
+    and whether missing it is forgiven (``optional``)."""
+
+    quote: Quote
+    aliases: list[str]
+    stances: list[str]
+    optional: bool = False
+
+    @property
+    def stance(self) -> str:
+        return self.stances[0]
+
+
+@dataclass
+class GoldDocument:
+    """One annotation of one document."""
+
+    document: Document
+    references: list[Reference] = field(default_factory=list)
+    task_id: int = 0
+    annotation_id: int = 0
+    annotator: str = GOLD_ANNOTATOR
+
+
+def _label(value: Any, names: tuple[str, ...]) -> str:
+    """A ClassLabel value as its name (datasets gives the index, plain rows give the name)."""
+    return names[value] if isinstance(value, int) else str(value)
+
+
+def _find_span(text: str, quote: str) -> tuple[int, int] | None:
+    """The first occurrence of ``quote`` in ``text``, allowing any whitespace between its words."""
+    match = re.search(r"\s+".join(re.escape(word) for word in quote.split()), text)
+    return match.span() if match else None
+
+
+def _nearest_mention(text: str, aliases: list[str], quote_start: int) -> Speaker | None:
+    """The occurrence of one of the speaker's aliases closest to the quote, named by the longest alias (the
+    fullest form of the name the gold gives); None when no alias occurs in the text."""
+    name = max(aliases, key=len)
+    mentions = [m for alias in aliases for m in re.finditer(r"(?<!\w)" + re.escape(alias) + r"(?!\w)", text)]
+    if not mentions:
+        return None
+    best = min(mentions, key=lambda m: abs(m.start() - quote_start))
+    return Speaker(best.start(), best.end(), best.group(), name)
+
+
+def _gold_file_documents(path: Path, docs_dir: Path) -> Iterable[GoldDocument]:
+    try:
+        gold = json.loads(path.read_text(encoding="utf-8"))["docs"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise UserError(f"{path}: not a gold file with a 'docs' mapping ({exc})") from None
+    for file_name, entries in gold.items():
+        text_path = docs_dir / file_name
+        try:
+            text = text_path.read_text(encoding="utf-8")
+        except OSError:
+            raise UserError(f"{path}: the article {file_name} is not in {docs_dir}") from None
+        references = []
+        for number, entry in enumerate(entries, start=1):
+            span = _find_span(text, entry["quote"])
+            if span is None:
+                raise UserError(f"{path}: quote {number} of {file_name} is not in its article")
+            aliases = [alias for alias in entry.get("speaker") or [] if alias.strip()]
+            quote = Quote(
+                start=span[0],
+                end=span[1],
+                text=text[span[0] : span[1]],
+                type=entry.get("type") or "direct",
+                speaker=_nearest_mention(text, aliases, span[0]) if aliases else None,
+                stance=Stance(entry["stance"], {label: float(label == entry["stance"]) for label in STANCE_LABELS}),
+                id=f"q{number}",
+            )
+            references.append(Reference(quote, aliases, [entry["stance"], *entry.get("alt", [])], bool(entry.get("optional"))))
+        yield GoldDocument(Document(id=file_name, text=text, source=str(text_path)), references)
+
+
+def read_gold_json(path: Path, docs_dir: Path) -> list[GoldDocument]:
+    """Gold documents from a gold JSON file or a folder of them; ``docs_dir`` holds the articles."""
+    files = sorted(path.glob("*.json")) if path.is_dir() else [path]
+    if not files:
+        raise UserError(f"{path}: no gold .json files")
+    documents = [document for file in files for document in _gold_file_documents(file, docs_dir)]
+    for task_id, document in enumerate(documents, start=1):
+        document.task_id = document.annotation_id = task_id
+    return documents
+
+
+def reference_from_row(row: dict[str, Any]) -> Reference:
+    """A reference from one quote of the export (a ``quotes`` row or an item of a document's ``quotes``)."""
+    name = row.get("speaker_name") or ""
+    speaker = None
+    if name or row.get("speaker_text"):
+        speaker_start = row.get("speaker_start")
+        speaker_end = row.get("speaker_end")
+        speaker = Speaker(
+            -1 if speaker_start is None else int(speaker_start),
+            -1 if speaker_end is None else int(speaker_end),
+            row.get("speaker_text") or name,
+            name or row.get("speaker_text") or "",
+        )
+    stance = _label(row["stance"], STANCE_LABELS)
+    quote = Quote(
+        start=int(row["quote_start"]),
+        end=int(row["quote_end"]),
+        text=row["quote_text"],
+        type=_label(row["type"], QUOTE_TYPES),
+        speaker=speaker,
+        stance=Stance(stance, {label: float(label == stance) for label in STANCE_LABELS}),
+        id=row.get("quote_id") or "",
+    )
+    return Reference(quote, name_aliases(speaker.name) if speaker else [], [stance])
+
+
+def gold_from_documents(rows: Iterable[dict[str, Any]]) -> list[GoldDocument]:
+    """Gold documents from rows of the export's ``documents`` config: one per annotation."""
+    return [
+        GoldDocument(
+            document=Document(id=str(row["doc_id"]), text=row["text"], source=row.get("source") or ""),
+            references=[reference_from_row(quote) for quote in row.get("quotes") or []],
+            task_id=int(row["task_id"]),
+            annotation_id=int(row["annotation_id"]),
+            annotator=str(row.get("annotator") or ""),
+        )
+        for row in rows
+    ]
+
+
+def load_export(dataset: Path, config: str):
+    """One config of an exported dataset folder, all its splits together."""
+    from datasets import concatenate_datasets, load_dataset
+
+    if not dataset.is_dir():
+        raise UserError(f"{dataset}: no such dataset folder")
+    try:
+        splits = load_dataset(str(dataset), config)
+    except (ValueError, FileNotFoundError) as exc:
+        raise UserError(f"{dataset}: cannot load the '{config}' config of this dataset ({str(exc).splitlines()[0]})") from None
+    return concatenate_datasets(list(splits.values()))
+
+
+def load_gold(dataset: Path, docs_dir: Path | None = None) -> list[GoldDocument]:
+    """Gold documents from an exported dataset folder, or from gold JSON (a file, or a folder of them)
+    with the article texts in ``docs_dir``."""
+    is_gold_json = dataset.suffix == ".json" or (dataset.is_dir() and any(dataset.glob("*.json")) and not (dataset / "README.md").exists())
+    if is_gold_json:
+        if docs_dir is None:
+            raise UserError(f"{dataset}: gold JSON needs --docs, the folder of the articles it labels")
+        return read_gold_json(dataset, docs_dir)
+    return gold_from_documents(load_export(dataset, "documents"))
+
+
+def first_annotation_per_task(documents: Iterable[GoldDocument]) -> list[GoldDocument]:
+    """The earliest annotation of each task, in task order."""
+    first: dict[int, GoldDocument] = {}
+    for document in sorted(documents, key=lambda d: (d.task_id, d.annotation_id)):
+        first.setdefault(document.task_id, document)
+    return list(first.values())
+
+
+def gold_tasks(documents: Iterable[GoldDocument]) -> list[dict[str, Any]]:
+    """Gold documents as Label Studio tasks, each with its gold as a completed annotation (what the
+    export reads), so gold JSON becomes a dataset through the same export as real annotations."""
+    from .labelstudio import document_to_task, quotes_to_result
+
+    tasks = []
+    for gold in documents:
+        task = document_to_task(gold.document)
+        task |= {"id": gold.task_id, "predictions": []}
+        quotes = [r.quote for r in gold.references]
+        task["annotations"] = [{"id": gold.annotation_id, "completed_by": gold.annotator, "result": quotes_to_result(gold.document.text, quotes)}]
+        tasks.append(task)
+    return tasks
+
+
+def write_gold_dataset(documents: list[GoldDocument], folder: Path) -> None:
+    """Write gold documents as a dataset folder in the export format (``quotes`` and ``documents``)."""
+    from .dataset import write_dataset
+    from .stance import load_target
+
+    write_dataset(gold_tasks(documents), folder, name=folder.name, target=load_target(None))

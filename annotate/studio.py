@@ -1,0 +1,238 @@
+"""The embedded Label Studio: one local server on 127.0.0.1 with SQLite, run detached from a data folder.
+
+The data folder holds Label Studio's own database and media, plus three files of ours:
+``credentials.json`` (admin login, legacy API token and personal access token; mode 0600),
+``server.json`` (process id and URL of the running server) and ``label-studio.log``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import httpx
+
+from .errors import UserError
+
+DEFAULT_DATA_DIR = Path(".label-studio")
+DEFAULT_PORT = 8080
+HOST = "127.0.0.1"
+ADMIN_EMAIL = "admin@localhost"
+CREDENTIALS_FILE, SERVER_FILE, LOG_FILE = "credentials.json", "server.json", "label-studio.log"
+
+
+@dataclass
+class Credentials:
+    username: str
+    password: str
+    api_key: str  # legacy token
+    pat: str | None = None  # personal access token (JWT refresh token)
+
+
+@dataclass
+class Server:
+    """A running embedded server and how to log into it."""
+
+    url: str
+    pid: int
+    data_dir: Path
+    credentials: Credentials
+
+    @property
+    def username(self) -> str:
+        return self.credentials.username
+
+    @property
+    def password(self) -> str:
+        return self.credentials.password
+
+    @property
+    def api_key(self) -> str:
+        return self.credentials.api_key
+
+    @property
+    def pat(self) -> str | None:
+        return self.credentials.pat
+
+    @property
+    def credentials_path(self) -> Path:
+        return self.data_dir / CREDENTIALS_FILE
+
+    @property
+    def log_path(self) -> Path:
+        return self.data_dir / LOG_FILE
+
+
+def _write_private(path: Path, payload: dict) -> None:
+    """Write JSON readable only by its owner, replacing the file in one step."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(payload, handle, indent=1)
+    os.replace(tmp, path)
+
+
+def read_credentials(data_dir: Path) -> Credentials | None:
+    path = data_dir / CREDENTIALS_FILE
+    if not path.is_file():
+        return None
+    try:
+        return Credentials(**json.loads(path.read_text(encoding="utf-8")))
+    except (ValueError, TypeError) as exc:
+        raise UserError(f"unreadable Label Studio credentials file {path}: {exc.__class__.__name__}") from None
+
+
+def _new_credentials() -> Credentials:
+    # Label Studio keeps legacy tokens in a 40-character column.
+    return Credentials(username=ADMIN_EMAIL, password=secrets.token_urlsafe(18), api_key=secrets.token_hex(20))
+
+
+def _process_alive(pid: int) -> bool:
+    """Whether ``pid`` is alive and still a Label Studio process (not a recycled id)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return False  # someone else's process now has that id
+    cmdline = Path(f"/proc/{pid}/cmdline")
+    return not cmdline.exists() or b"label_studio" in cmdline.read_bytes()
+
+
+def running_server(data_dir: Path) -> dict | None:
+    """``{"pid", "url"}`` of the server started from ``data_dir`` if it is still running."""
+    path = data_dir / SERVER_FILE
+    if not path.is_file():
+        return None
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError:
+        return None
+    return state if _process_alive(int(state["pid"])) else None
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((HOST, port))
+        except OSError:
+            return False
+    return True
+
+
+def healthy(url: str, timeout: float = 2.0) -> bool:
+    try:
+        response = httpx.get(f"{url}/health", timeout=timeout)
+    except httpx.HTTPError:
+        return False
+    return response.status_code == 200 and response.json().get("status") == "UP"
+
+
+def _server_env(credentials: Credentials) -> dict[str, str]:
+    # Secrets go through the environment (readable only by the owner), never the command line.
+    return {
+        **os.environ,
+        "LABEL_STUDIO_USERNAME": credentials.username,
+        "LABEL_STUDIO_PASSWORD": credentials.password,
+        "LABEL_STUDIO_USER_TOKEN": credentials.api_key,
+        # Organisations created since 1.20 refuse legacy tokens unless this is on at creation.
+        "LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN": "true",
+        # A local annotation server: nobody signs up uninvited, nothing is fetched from the internet.
+        "LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK": "true",
+        "LATEST_VERSION_CHECK": "false",
+        "COLLECT_ANALYTICS": "false",
+    }
+
+
+def _stop_process(pid: int, grace: float = 15.0) -> None:
+    """Terminate the server's process group (it runs in a session of its own), then kill it if it lingers."""
+    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
+        try:
+            os.killpg(pid, sig)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            try:
+                # Reap it when it is our child (the test fixture); otherwise just poll.
+                if os.waitpid(pid, os.WNOHANG)[0] == pid:
+                    return
+            except ChildProcessError:
+                if not _process_alive(pid):
+                    return
+            time.sleep(0.2)
+
+
+def _create_personal_access_token(url: str, credentials: Credentials) -> str:
+    from label_studio_sdk import LabelStudio
+
+    return LabelStudio(base_url=url, api_key=credentials.api_key).tokens.create().token
+
+
+def start(data_dir: Path = DEFAULT_DATA_DIR, port: int = DEFAULT_PORT, timeout: float = 180.0) -> Server:
+    """Start the server detached and wait until it is healthy; the first start creates the admin and its tokens."""
+    data_dir = data_dir.resolve()
+    state = running_server(data_dir)
+    if state is not None:
+        raise UserError(f"Label Studio is already running at {state['url']} (pid {state['pid']}); stop it first")
+    if not _port_free(port):
+        raise UserError(f"port {port} on {HOST} is already in use; choose another with --port")
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    credentials = read_credentials(data_dir)
+    if credentials is None:
+        credentials = _new_credentials()
+        _write_private(data_dir / CREDENTIALS_FILE, asdict(credentials))
+
+    url = f"http://{HOST}:{port}"
+    command = [
+        sys.executable, "-m", "label_studio.server", "start",
+        "--no-browser", "--internal-host", HOST, "--port", str(port), "--data-dir", str(data_dir),
+    ]  # fmt: skip
+    with open(data_dir / LOG_FILE, "ab") as log:
+        process = subprocess.Popen(
+            command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            env=_server_env(credentials), cwd=data_dir, start_new_session=True,
+        )  # fmt: skip
+    (data_dir / SERVER_FILE).write_text(json.dumps({"pid": process.pid, "url": url}), encoding="utf-8")
+
+    deadline = time.monotonic() + timeout
+    while not healthy(url):
+        if process.poll() is not None or time.monotonic() > deadline:
+            reason = "exited" if process.poll() is not None else f"did not answer within {timeout:.0f} s"
+            _stop_process(process.pid)
+            (data_dir / SERVER_FILE).unlink(missing_ok=True)
+            raise UserError(f"Label Studio {reason}; see {data_dir / LOG_FILE}")
+        time.sleep(1.0)
+
+    if credentials.pat is None:
+        credentials.pat = _create_personal_access_token(url, credentials)
+        _write_private(data_dir / CREDENTIALS_FILE, asdict(credentials))
+    return Server(url=url, pid=process.pid, data_dir=data_dir, credentials=credentials)
+
+
+def stop(data_dir: Path = DEFAULT_DATA_DIR) -> int | None:
+    """Stop the server started from ``data_dir``; its process id, or None if none was running."""
+    data_dir = data_dir.resolve()
+    state = running_server(data_dir)
+    if state is not None:
+        _stop_process(int(state["pid"]))
+    (data_dir / SERVER_FILE).unlink(missing_ok=True)
+    return None if state is None else int(state["pid"])
+
+
+def embedded_connection(data_dir: Path = DEFAULT_DATA_DIR) -> tuple[str | None, str | None]:
+    """URL of the embedded server (if running) and its API key (if it was ever started), for commands
+    given neither --url nor --api-key."""
+    data_dir = data_dir.resolve()
+    state = running_server(data_dir)
+    credentials = read_credentials(data_dir)
+    api_key = None if credentials is None else credentials.pat or credentials.api_key
+    return (None if state is None else state["url"]), api_key

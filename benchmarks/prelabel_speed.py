@@ -1,0 +1,54 @@
+"""Pre-labelling speed with the default model: the seed articles repeated to N documents.
+
+usage: python benchmarks/prelabel_speed.py [--documents 500] [--batch-size 32]
+
+Prints the model load time on its own, then documents/s and quotes/s for the whole pre-labeller, and quotes/s
+for the stance model alone. Goal: >= 20 articles/s on 2 CPU cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from dataclasses import replace
+from itertools import cycle, islice
+from pathlib import Path
+
+import torch
+
+from annotate.documents import iter_documents
+from annotate.pipeline import Prelabeller
+
+SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--documents", type=int, default=500, help="how many documents to pre-label")
+    parser.add_argument("--batch-size", type=int, default=32, help="documents per stance-model batch")
+    args = parser.parse_args()
+
+    seeds = list(iter_documents([SEEDS_DIR]))
+    documents = [
+        replace(seed, id=f"{number}-{seed.id}") for number, seed in enumerate(islice(cycle(seeds), args.documents))
+    ]
+    print(f"{len(documents)} documents ({len(seeds)} seed articles repeated), {torch.get_num_threads()} torch threads")
+
+    started = time.perf_counter()
+    prelabeller = Prelabeller(batch_size=args.batch_size)
+    print(f"model load: {time.perf_counter() - started:.2f} s ({prelabeller.model_version})")
+
+    started = time.perf_counter()
+    labelled = list(prelabeller.prelabel(documents))
+    elapsed = time.perf_counter() - started
+    quotes = [quote for document in labelled for quote in document.quotes]
+    print(f"prelabel: {elapsed:.2f} s, {len(labelled) / elapsed:.1f} documents/s, {len(quotes) / elapsed:.1f} quotes/s")
+
+    started = time.perf_counter()
+    prelabeller.stance_model.predict(quotes)
+    elapsed = time.perf_counter() - started
+    print(f"stance model alone: {elapsed:.2f} s, {len(quotes) / elapsed:.1f} quotes/s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,119 @@
+"""``annotate push`` against the real embedded Label Studio: bulk import with predictions, idempotence,
+both token kinds, and one-line errors that never show the token."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from annotate import labelstudio
+from annotate.documents import iter_documents
+from annotate.pipeline import Prelabeller
+
+from conftest import SEEDS_DIR, free_port
+
+pytestmark = pytest.mark.studio
+
+ANNOTATE = Path(sys.executable).parent / "annotate"
+PROJECT = "push-test"
+
+
+def annotate(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    # A clean environment and working folder: no embedded credentials or LABEL_STUDIO_* leak in.
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("LABEL_STUDIO_", "ANNOTATE_"))}
+    return subprocess.run([str(ANNOTATE), *args], cwd=cwd, env={**base, **(env or {})}, capture_output=True, text=True, timeout=600)
+
+
+def counts(line: str) -> tuple[int, int, int]:
+    """(created, skipped, failed) from the summary line."""
+    words = line.replace(",", "").split()
+    return tuple(int(words[words.index(kind) - 1]) for kind in ("created", "skipped", "failed"))
+
+
+@pytest.fixture(scope="module")
+def first_push(studio, tmp_path_factory):
+    """Seeds pushed once with the legacy token given as options."""
+    cwd = tmp_path_factory.mktemp("push")
+    result = annotate("push", str(SEEDS_DIR), "--project", PROJECT, "--url", studio.url, "--api-key", studio.api_key, cwd=cwd)
+    return cwd, result
+
+
+def test_push_creates_one_task_per_document_with_visible_predictions(studio, first_push):
+    _, result = first_push
+    assert result.returncode == 0, result.stderr
+    assert counts(result.stdout) == (5, 0, 0)
+    client = labelstudio.connect(studio.url, studio.api_key)
+    project = client.projects.get(labelstudio.get_project(client, PROJECT).id)
+    assert project.show_collab_predictions
+    assert project.model_version
+    exported = labelstudio.export_tasks(client, project.id)
+    assert len(exported) == 5
+    seeds = {document.text for document in iter_documents([SEEDS_DIR])}
+    assert {task["data"]["text"] for task in exported} == seeds
+    for task in exported:
+        assert [p["model_version"] for p in task["predictions"]] == [project.model_version]
+        assert task["data"]["content_hash"] == labelstudio.content_hash(task["data"]["text"])
+
+
+def test_push_again_skips_and_adds_only_new_documents_with_a_personal_access_token(studio, first_push, tmp_path):
+    cwd, _ = first_push
+    env = {"LABEL_STUDIO_URL": studio.url, "LABEL_STUDIO_API_KEY": studio.pat}
+    again = annotate("push", str(SEEDS_DIR), "--project", PROJECT, cwd=cwd, env=env)
+    assert again.returncode == 0, again.stderr
+    assert counts(again.stdout) == (0, 5, 0)
+
+    new = tmp_path / "new.txt"
+    new.write_text('Officials met in Ankara. "We will not give up the system," the minister told reporters.\n', encoding="utf-8")
+    more = annotate("push", str(SEEDS_DIR), str(new), "--project", PROJECT, cwd=cwd, env=env)
+    assert more.returncode == 0, more.stderr
+    assert counts(more.stdout) == (1, 5, 0)
+    client = labelstudio.connect(studio.url, studio.pat)
+    assert len(labelstudio.export_tasks(client, labelstudio.get_project(client, PROJECT).id)) == 6
+
+
+def test_embedded_credentials_are_used_when_no_key_is_given(studio, tmp_path):
+    result = annotate("push", str(SEEDS_DIR), "--project", "embedded-default", "--data-dir", str(studio.data_dir), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert counts(result.stdout) == (5, 0, 0)
+
+
+def test_a_document_that_fails_to_prelabel_does_not_stop_the_others(studio, prelabeller, tmp_path):
+    class FailsOnOne(Prelabeller):
+        def __init__(self):
+            self.__dict__.update(prelabeller.__dict__)  # share the loaded model
+
+        def extract(self, document):
+            if document.id == "bad":
+                raise RuntimeError("cannot pre-label this one")
+            return super().extract(document)
+
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "bad", "text": "A document the pre-labeller chokes on."}\n', encoding="utf-8")
+    documents = list(iter_documents([SEEDS_DIR, bad]))
+    client = labelstudio.connect(studio.url, studio.pat)
+    report = labelstudio.push_documents(client, "partial-failure", documents, FailsOnOne)
+    assert (report.created, report.skipped, report.failed) == (5, 0, ["bad"])
+
+
+@pytest.mark.parametrize("case", ["down", "wrong url", "wrong legacy token", "wrong personal access token"])
+def test_connection_problems_end_in_one_line_without_the_token(studio, tmp_path, case):
+    url, key = {
+        "down": (f"http://127.0.0.1:{free_port()}", studio.api_key),
+        "wrong url": (f"{studio.url}/not-label-studio", studio.api_key),
+        "wrong legacy token": (studio.url, "0123456789abcdef0123456789abcdef01234567"),
+        # A well-formed JWT whose signature the server rejects.
+        "wrong personal access token": (studio.url, studio.pat[:-4] + ("AAAA" if not studio.pat.endswith("AAAA") else "BBBB")),
+    }[case]
+    result = annotate("push", str(SEEDS_DIR), "--project", PROJECT, "--url", url, "--api-key", key, cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error:") and url in lines[0]
+    assert "Traceback" not in result.stderr
+    for secret in (key, studio.api_key, studio.pat):
+        assert secret not in result.stderr

@@ -1,0 +1,204 @@
+"""Quote spans, types and cues on small synthetic news sentences (see the annotation guideline)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from annotate.quotes import find_quotes
+
+
+def spans(text: str) -> list[tuple[str, str]]:
+    return [(q.type, q.text) for q in find_quotes(text)]
+
+
+@pytest.mark.parametrize(
+    ("opening", "closing"),
+    [('"', '"'), ("“", "”"), ("‘", "’"), ("«", "»"), ("„", "“")],
+    ids=["straight", "curly", "single-curly", "guillemets", "low-high"],
+)
+def test_every_kind_of_quotation_mark(opening: str, closing: str) -> None:
+    text = f"{opening}We will never give up the harbour,{closing} the mayor said on Monday."
+    quotes = find_quotes(text)
+    assert [(q.type, q.text) for q in quotes] == [("direct", "We will never give up the harbour,")]
+    assert quotes[0].cue.text == "said"
+    assert quotes[0].speaker.text == "the mayor"
+
+
+def test_indirect_with_and_without_that() -> None:
+    with_that = "The finance minister said on Tuesday that inflation would fall next year."
+    without = "The finance minister said inflation would fall next year."
+    assert spans(with_that) == [("indirect", "inflation would fall next year")]
+    assert spans(without) == [("indirect", "inflation would fall next year")]
+
+
+def test_told_listener_and_statement_adjuncts_are_not_content() -> None:
+    assert spans("Anna Berg told reporters the strike was over.") == [("indirect", "the strike was over")]
+    assert spans("The ministry said in a statement that talks would resume.") == [("indirect", "talks would resume")]
+    assert spans("Olsen told Reuters in an interview that prices had peaked.") == [("indirect", "prices had peaked")]
+
+
+def test_noun_objects_are_not_reported_speech() -> None:
+    assert find_quotes("The council announced the new budget on Friday.") == []
+    assert find_quotes("The minister did not say whether the plant would close.") == []
+
+
+def test_according_to_before_and_after() -> None:
+    assert spans("According to the port authority, the ship will dock on Sunday.") == [
+        ("indirect", "the ship will dock on Sunday")]
+    quotes = find_quotes("The ship will dock on Sunday, according to the port authority.")
+    assert [(q.type, q.text) for q in quotes] == [("indirect", "The ship will dock on Sunday")]
+    assert quotes[0].cue.text == "according to"
+    assert quotes[0].speaker.text == "the port authority"
+
+
+def test_unidentifiable_source_is_no_quote() -> None:
+    assert find_quotes("According to sources, the ship will dock on Sunday.") == []
+
+
+def test_trailing_attribution() -> None:
+    quotes = find_quotes("The bridge will reopen in May, Transport Secretary Liam Cole said on Wednesday.")
+    assert [(q.type, q.text) for q in quotes] == [("indirect", "The bridge will reopen in May")]
+    assert quotes[0].speaker.text == "Transport Secretary Liam Cole"
+
+
+def test_inverted_attribution_after_a_direct_quote() -> None:
+    quotes = find_quotes('"It is a fair offer," said Maria Lopez, a spokeswoman for the union.')
+    assert [(q.type, q.text) for q in quotes] == [("direct", "It is a fair offer,")]
+    assert quotes[0].speaker.text == "Maria Lopez"
+
+
+def test_colon_introduced_quote() -> None:
+    quotes = find_quotes("The coach told the team: “Nobody leaves before the final whistle.”")
+    assert [(q.type, q.text) for q in quotes] == [("direct", "Nobody leaves before the final whistle.")]
+    assert quotes[0].speaker.text == "The coach"
+
+
+def test_interrupted_quote_gives_two_quotes() -> None:
+    text = "“The rules are clear,” she said, “and they apply to everyone.”"
+    quotes = find_quotes(text)
+    assert [q.text for q in quotes] == ["The rules are clear,", "and they apply to everyone."]
+    assert all(q.type == "direct" and q.speaker.text == "she" for q in quotes)
+
+
+def test_mixed_quote_keeps_the_whole_reported_clause() -> None:
+    quotes = find_quotes("The general warned that the rebels would face “a very hard winter” in the hills.")
+    assert [(q.type, q.text) for q in quotes] == [("mixed", "the rebels would face “a very hard winter” in the hills")]
+
+
+def test_adding_that_is_a_second_quote_by_the_same_speaker() -> None:
+    quotes = find_quotes("“We are ready,” Ruth Ndlovu said, adding that the vote would go ahead.")
+    assert [(q.type, q.text) for q in quotes] == [("direct", "We are ready,"), ("indirect", "the vote would go ahead")]
+    assert quotes[1].speaker.text == "Ruth Ndlovu"
+
+
+def test_report_of_a_report_keeps_the_inner_clause() -> None:
+    text = "State radio reported on Monday that the prime minister said the border would stay closed."
+    assert spans(text) == [("indirect", "the border would stay closed")]
+    text = "Mayor Tom Berry said the tunnel would open in June, local media reported."
+    assert spans(text) == [("indirect", "the tunnel would open in June")]
+
+
+def test_multi_paragraph_quote_is_one_quote_per_paragraph() -> None:
+    text = ('“The company has doubled its output this year. We hired 200 people.\n\n'
+            '“Next year we plan to open two more plants,” chief executive Lena Holm said.')
+    quotes = find_quotes(text)
+    assert [q.text for q in quotes] == [
+        "The company has doubled its output this year. We hired 200 people.",
+        "Next year we plan to open two more plants,"]
+    assert all("Lena Holm" in q.speaker.text for q in quotes)
+
+
+def test_floating_quote_follows_an_attributed_one() -> None:
+    text = ('“The harvest was the worst in a decade,” farmer Jan Visser said.\n\n'
+            '“We lost almost everything to the floods.”')
+    quotes = find_quotes(text)
+    assert [q.text for q in quotes] == ["The harvest was the worst in a decade,",
+                                        "We lost almost everything to the floods."]
+    assert quotes[1].cue is None
+
+
+def test_quoted_paragraph_without_any_source_is_no_quote() -> None:
+    assert find_quotes("“A storm is coming to the coast this weekend.”") == []
+
+
+def test_scare_quotes_are_not_quotes() -> None:
+    assert find_quotes("The so-called “iron lady” of the party left the room.") == []
+    assert find_quotes("Fans call the striker 'The Rocket' in the stands.") == []
+
+
+def test_unbalanced_marks_stay_in_their_paragraph() -> None:
+    text = ("The chairman said “the board will meet on Friday and decide.\n\n"
+            "Shares fell 3% in early trading. Analysts expect a loss.\n\n"
+            "A strike was averted.” The union was pleased.")
+    quotes = find_quotes(text)
+    assert quotes, "the unclosed passage is still a quote"
+    for quote in quotes:
+        assert "\n" not in quote.text
+    assert not any("Shares fell" in q.text for q in quotes)
+
+
+def test_closing_mark_without_opening_closes_the_passage_since_the_previous_quote() -> None:
+    text = ('"We will cut costs," Karl Weiss said at the meeting. We will also sell two units. "')
+    quotes = find_quotes(text)
+    assert [q.text for q in quotes] == ["We will cut costs,", "We will also sell two units."]
+
+
+def test_unicode_whitespace() -> None:
+    text = "The\u00a0minister\u00a0said\u00a0that\u00a0exports\u2009had\u00a0risen\u00a0sharply."
+    quotes = find_quotes(text)
+    assert [q.text for q in quotes] == ["exports\u2009had\u00a0risen\u00a0sharply"]
+
+
+def test_boilerplate_headlines_and_tags_yield_no_quotes() -> None:
+    text = ("READ MORE: Minister says “no return” to old rules, officials said\n\n"
+            "Read more: Mayor says the bridge will reopen\n\n"
+            "Tags: politics, economy\n\n"
+            "Mayor says bridge will reopen in May")
+    assert find_quotes(text) == []
+
+
+def test_offsets_are_exact_on_every_quote() -> None:
+    text = ("PARIS (AP) — The museum will close for repairs, its director, Claire Dubois, said on Monday.\n\n"
+            "“It breaks my heart,” she told reporters. “But the roof is leaking.”\n\n"
+            "According to the culture ministry, the works will cost 40\u00a0million euros.\n\n"
+            "Dubois added that the collection would tour abroad, calling it “a chance to be seen.”")
+    quotes = find_quotes(text)
+    assert len(quotes) == 5
+    assert [q.start for q in quotes] == sorted(q.start for q in quotes)
+    for quote in quotes:
+        assert text[quote.start : quote.end] == quote.text
+        assert quote.type in ("direct", "indirect", "mixed")
+        assert 0.0 <= quote.score <= 1.0
+        assert text[quote.cue.start : quote.cue.end] == quote.cue.text if quote.cue else True
+        if quote.speaker:
+            assert text[quote.speaker.start : quote.speaker.end] == quote.speaker.text
+
+
+def _article(paragraphs: int) -> str:
+    block = ("“We expect the line to open next spring,” said Omar Haddad, the project director.\n\n"
+             "The ministry said in a statement that costs had risen by 10% since March.\n\n"
+             "Traffic in the city centre was heavy on Tuesday as workers closed two lanes.\n\n")
+    return block * paragraphs
+
+
+def _seconds(text: str) -> float:
+    start = time.perf_counter()
+    find_quotes(text)
+    return time.perf_counter() - start
+
+
+def test_time_is_linear_in_text_length() -> None:
+    small, large = _article(1500), _article(6000)  # about 0.25 MB and 1 MB
+    assert len(large) > 1_000_000
+    _seconds(small)  # warm the regular expression cache
+    ratio = min(_seconds(large) for _ in range(2)) / min(_seconds(small) for _ in range(2))
+    assert ratio < 8, f"4x the text took {ratio:.1f}x the time"
+    assert len(find_quotes(large)) == 2 * 6000
+
+
+def test_time_is_linear_on_one_huge_paragraph() -> None:
+    small, large = _article(400).replace("\n", " "), _article(1600).replace("\n", " ")
+    ratio = min(_seconds(large) for _ in range(2)) / min(_seconds(small) for _ in range(2))
+    assert ratio < 8, f"4x the text took {ratio:.1f}x the time"

@@ -1,0 +1,81 @@
+"""``annotate studio start|status|stop``: the embedded Label Studio through the real command line."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+from conftest import free_port
+
+pytestmark = pytest.mark.studio
+
+ANNOTATE = Path(sys.executable).parent / "annotate"
+
+
+def studio(*args: str, data_dir: Path) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LABEL_STUDIO_", "ANNOTATE_"))}
+    return subprocess.run(
+        [str(ANNOTATE), "studio", *args, "--data-dir", str(data_dir)], env=env, capture_output=True, text=True, timeout=600
+    )
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return Path(f"/proc/{pid}").exists() and "label_studio" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace")
+
+
+def test_start_status_stop(tmp_path):
+    data_dir, port = tmp_path / "ls", free_port()
+    assert studio("status", data_dir=data_dir).returncode == 1
+
+    started = studio("start", "--port", str(port), data_dir=data_dir)
+    try:
+        assert started.returncode == 0, started.stderr
+        url = f"http://127.0.0.1:{port}"
+        credentials_path = data_dir / "credentials.json"
+        assert url in started.stdout
+        assert "admin@localhost" in started.stdout
+        assert str(credentials_path) in started.stdout
+        assert stat.S_IMODE(credentials_path.stat().st_mode) == 0o600
+        credentials = json.loads(credentials_path.read_text())
+        for secret in (credentials["password"], credentials["api_key"], credentials["pat"]):
+            assert secret and secret not in started.stdout + started.stderr
+        assert httpx.get(f"{url}/health").json()["status"] == "UP"
+        pid = json.loads((data_dir / "server.json").read_text())["pid"]
+        assert pid_alive(pid)
+
+        status = studio("status", data_dir=data_dir)
+        assert status.returncode == 0 and url in status.stdout
+
+        twice = studio("start", "--port", str(free_port()), data_dir=data_dir)
+        assert twice.returncode == 1
+        assert len(twice.stderr.strip().splitlines()) == 1 and "already running" in twice.stderr
+    finally:
+        stopped = studio("stop", data_dir=data_dir)
+    assert stopped.returncode == 0 and "stopped" in stopped.stdout
+    assert not pid_alive(pid)
+    assert not (data_dir / "server.json").exists()
+    assert studio("status", data_dir=data_dir).returncode == 1
+
+
+def test_taken_port_is_one_line_and_exit_1(tmp_path):
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = studio("start", "--port", str(port), data_dir=tmp_path / "ls")
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and str(port) in lines[0], result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "ls" / "server.json").exists()
