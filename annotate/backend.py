@@ -11,8 +11,10 @@ The official ``label-studio-ml`` package pins Flask 1.1 and Werkzeug 2.0, so the
 
 from __future__ import annotations
 
+import base64
 import copy
 import logging
+import os
 import secrets
 import socket
 import tempfile
@@ -21,10 +23,10 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import uvicorn
 from fastapi import Depends, FastAPI, HTTPException, status
@@ -34,9 +36,12 @@ from pydantic import BaseModel, ConfigDict
 from .data import STANCE_LABELS, Document
 from .errors import UserError
 from .labelstudio import NAME_TAG, QUOTE_LABEL, SPAN_TAG, SPEAKER_LABEL, STANCE_TAG, TEXT_TAG, TYPE_TAG, document_to_task
-from .pipeline import Prelabeller
-from .stance import StanceModel, Target, load_stance_model
-from .train import Settings, train
+
+if TYPE_CHECKING:
+    # Loaded when a backend is built, so that `annotate backend connect/status` start quickly.
+    from .pipeline import Prelabeller
+    from .stance import StanceModel, Target
+    from .train import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -129,7 +134,7 @@ class Retrainer:
                 continue
             self._install(model)
             self.last_error = None
-            logger.warning("retrained on project %s in %.0f s: now serving stance model %s", project_id, time.monotonic() - started, model.version)
+            logger.info("retrained on project %s in %.0f s: now serving stance model %s", project_id, time.monotonic() - started, model.version)
 
 
 @dataclass
@@ -263,12 +268,13 @@ class ProjectTrainer:
     access: LabelStudioAccess
     target: Target
     model_dir: Path
-    settings: Settings = field(default_factory=Settings)
-    base_model: str | None = None
+    settings: Settings
 
     def __call__(self, project_id: int) -> StanceModel:
         from .dataset import export_rows, write_dataset
         from .labelstudio import connect, export_tasks
+        from .stance import load_stance_model
+        from .train import train
 
         client = connect(*self.access.for_project(project_id))
         tasks = export_tasks(client, project_id)
@@ -278,9 +284,9 @@ class ProjectTrainer:
         with tempfile.TemporaryDirectory(prefix="annotate-retrain-") as scratch:
             dataset = Path(scratch) / f"project-{project_id}"
             write_dataset(tasks, dataset, name=dataset.name, target=self.target)
-            info = train(dataset, output, self.target, self.base_model, self.settings)
+            info = train(dataset, output, self.target, settings=self.settings)
         if info["metrics"]:
-            logger.warning("%s: macro-F1 %.3f on %d held-out quotes", output.name, info["metrics"]["macro_f1"], info["metrics"]["n"])
+            logger.info("%s: macro-F1 %.3f on %d held-out quotes", output.name, info["metrics"]["macro_f1"], info["metrics"]["n"])
         return load_stance_model(str(output), self.target)
 
 
@@ -293,6 +299,8 @@ def build_app(
     basic_auth: tuple[str, str] | None = None,
 ) -> FastAPI:
     """The backend with retraining wired in: every ``retrain_every`` annotations of a project, a new model."""
+    from .train import Settings
+
     predictor = Predictor(prelabeller)
     trainer = ProjectTrainer(access, prelabeller.target, model_dir, settings or Settings())
     retrainer = Retrainer(trainer, predictor.swap_stance_model, retrain_every)
@@ -333,31 +341,38 @@ def _refusal(backend_url: str, exc: Exception) -> UserError:
 def connect_backend(client, project, backend_url: str, title: str, basic_auth: tuple[str, str] | None = None):
     """Connect (or reconnect) the backend at ``backend_url`` to ``project`` with interactive pre-annotation on.
 
-    Label Studio checks /health and /setup before it saves the connection, and adds the /webhook itself.
+    Label Studio checks /health and /setup before it saves the connection, and adds the /webhook itself, but
+    sends that webhook without the connection's basic auth: its headers get the credentials here.
     """
     from label_studio_sdk.core.api_error import ApiError
 
-    from .labelstudio import _url, api_errors
+    from .labelstudio import api_errors, base_url
 
     backend_url = backend_url.rstrip("/")
     auth = {"auth_method": "BASIC_AUTH", "basic_auth_user": basic_auth[0], "basic_auth_pass": basic_auth[1]} if basic_auth else {"auth_method": "NONE"}
-    with api_errors(_url(client), "connecting the ML backend"):
+    webhook_headers = {"Authorization": "Basic " + base64.b64encode(":".join(basic_auth).encode()).decode()} if basic_auth else {}
+    with api_errors(base_url(client), "connecting the ML backend"):
         existing = next((b for b in client.ml.list(project=project.id) if (b.url or "").rstrip("/") == backend_url), None)
         try:
             if existing is not None:
-                return client.ml.update(existing.id, url=backend_url, is_interactive=True, title=title, **auth)
-            return client.ml.create(project=project.id, url=backend_url, is_interactive=True, title=title, **auth)
+                connection = client.ml.update(existing.id, url=backend_url, is_interactive=True, title=title, **auth)
+            else:
+                connection = client.ml.create(project=project.id, url=backend_url, is_interactive=True, title=title, **auth)
         except ApiError as exc:
             if exc.status_code in (400, 403):
                 raise _refusal(backend_url, exc) from None
             raise
+        for webhook in client.webhooks.list(project=project.id):
+            if webhook.url.rstrip("/") == f"{backend_url}/webhook" and (webhook.headers or {}) != webhook_headers:
+                client.webhooks.update(webhook.id, headers=webhook_headers)
+    return connection
 
 
 def project_backends(client, project) -> list:
     """The project's ML backends, each with the state Label Studio has just checked (Connected, Disconnected...)."""
-    from .labelstudio import _url, api_errors
+    from .labelstudio import api_errors, base_url
 
-    with api_errors(_url(client), "listing ML backends"):
+    with api_errors(base_url(client), "listing ML backends"):
         return list(client.ml.list(project=project.id))
 
 
@@ -375,27 +390,27 @@ def backend_problem(backend) -> str | None:
     return None
 
 
-def _listening_socket(host: str, port: int) -> socket.socket:
+def listen(host: str, port: int) -> socket.socket:
+    """The listening socket, bound before the model loads so a busy port fails at once (port 0: any free one)."""
     try:
         sock = socket.create_server((host, port))
     except OSError as exc:
-        raise UserError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+        raise UserError(f"cannot listen on {host}:{port}: {os.strerror(exc.errno) if exc.errno else exc}") from None
     # Accepted connections inherit it: without it, Nagle's algorithm and delayed ACKs hold each
     # response back ~40 ms, as uvicorn writes its headers and body separately.
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     return sock
 
 
-def serve(app: FastAPI, host: str, port: int) -> None:
-    """Serve until interrupted."""
-    sock = _listening_socket(host, port)
+def serve(app: FastAPI, sock: socket.socket) -> None:
+    """Serve on ``sock`` until interrupted."""
     uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[sock])
 
 
 @contextmanager
 def serving(app: FastAPI, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
     """Serve in a background thread (port 0: any free port) and yield the base URL; stop on exit."""
-    sock = _listening_socket(host, port)
+    sock = listen(host, port)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="ml-backend", daemon=True)
     thread.start()

@@ -387,9 +387,13 @@ def backend(
     """
     if ctx.invoked_subcommand is not None:
         return
-    from .backend import LabelStudioAccess, build_app, serve
+    import datasets
+    import transformers
+
+    from .backend import LabelStudioAccess, build_app, listen, serve
     from .train import Settings
 
+    sock = listen(host, port)
     auth = basic_auth(basic_auth_user, basic_auth_pass)
     if auth is None and host not in ("127.0.0.1", "localhost", "::1"):
         err.print(f"[yellow]warning:[/] anyone who reaches {host}:{port} can use the backend; set --basic-auth-user/--basic-auth-pass", highlight=False)
@@ -397,9 +401,15 @@ def backend(
     access = LabelStudioAccess(url or embedded_url, api_key or embedded_key)
     settings = Settings(**{name: value for name, value in (("epochs", epochs), ("max_length", max_length)) if value is not None})
     prelabeller = build_prelabeller(stance_model, target, batch_size)
-    server = build_app(prelabeller, model_dir, retrain_every, access, settings, auth)
+    # Retraining news (new model version, or why a training failed) is what the operator watches for;
+    # the libraries' progress bars and the new classifier head's load report at each retraining are not.
+    logging.getLogger("annotate.backend").setLevel(logging.INFO)
+    datasets.disable_progress_bars()
+    transformers.utils.logging.disable_progress_bar()
+    transformers.utils.logging.set_verbosity_error()
+    api = build_app(prelabeller, model_dir, retrain_every, access, settings, auth)
     err.print(f"ML backend on http://{host}:{port}, stance model {prelabeller.model_version}; Ctrl+C stops it", highlight=False)
-    serve(server, host, port)
+    serve(api, sock)
 
 
 @backend_app.command("connect")

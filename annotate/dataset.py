@@ -323,6 +323,11 @@ def _is_export(path: Path) -> bool:
     return (path / RAW_EXPORT).is_file() and (path / "README.md").is_file()
 
 
+def _typed_dataset(rows: list[dict[str, Any]], features: Features) -> Dataset:
+    # Column-wise, so a project with nothing annotated yet still gives an empty, typed dataset.
+    return Dataset.from_dict({column: [row[column] for row in rows] for column in features}, features=features)
+
+
 def write_dataset(
     tasks: list[dict[str, Any]],
     output: Path,
@@ -335,12 +340,14 @@ def write_dataset(
     if output.exists() and not _is_export(output):
         raise UserError(f"{output} exists and is not an earlier export; choose another --output")
     rows = export_rows(tasks)
+    if not rows.documents:
+        raise UserError(f"nothing to export: {name} has no submitted human annotations yet")
     output.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=output.parent, prefix=f".{output.name}.", suffix=".tmp"))
     try:
         datasets = {
-            "quotes": Dataset.from_list(rows.quotes, features=QUOTE_FEATURES),
-            "documents": Dataset.from_list(rows.documents, features=DOCUMENT_FEATURES),
+            "quotes": _typed_dataset(rows.quotes, QUOTE_FEATURES),
+            "documents": _typed_dataset(rows.documents, DOCUMENT_FEATURES),
         }
         for config, dataset in datasets.items():
             (staging / config).mkdir()

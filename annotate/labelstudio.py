@@ -182,7 +182,7 @@ def api_errors(url: str, action: str) -> Iterator[None]:
         raise UserError(f"{url} does not answer like a Label Studio server while {action}; check --url / LABEL_STUDIO_URL") from None
 
 
-def _url(client: LabelStudio) -> str:
+def base_url(client: LabelStudio) -> str:
     return client._client_wrapper.get_base_url()
 
 
@@ -203,28 +203,28 @@ def connect(url: str, api_key: str) -> LabelStudio:
 
 def get_project(client: LabelStudio, name: str):
     """The project titled ``name``, or None."""
-    with api_errors(_url(client), f"looking up project {name!r}"):
+    with api_errors(base_url(client), f"looking up project {name!r}"):
         matches = [p for p in client.projects.list(title=name) if p.title == name]
     return matches[0] if matches else None
 
 
 def create_project(client: LabelStudio, name: str, model_version: str):
     """A project titled ``name`` with the quotes label config, its predictions shown to annotators."""
-    with api_errors(_url(client), f"creating project {name!r}"):
+    with api_errors(base_url(client), f"creating project {name!r}"):
         return client.projects.create(title=name, label_config=label_config(), model_version=model_version, show_collab_predictions=True)
 
 
 def existing_content_hashes(client: LabelStudio, project_id: int) -> set[str]:
     """``content_hash`` of every task in the project, read a page of task data at a time."""
-    with api_errors(_url(client), "listing existing tasks"):
+    with api_errors(base_url(client), "listing existing tasks"):
         tasks = client.tasks.list(project=project_id, fields="task_only", include="id,data", page_size=TASK_PAGE_SIZE)
         return {task.data.get("content_hash") for task in tasks if task.data and task.data.get("content_hash")}
 
 
 def import_tasks(client: LabelStudio, project_id: int, tasks: list[dict[str, Any]]) -> int:
     """Import tasks with their predictions in one request; the number Label Studio created."""
-    with api_errors(_url(client), f"importing {len(tasks)} tasks"):
-        response = client.projects.import_tasks(id=project_id, request=tasks, return_task_ids=True)
+    with api_errors(base_url(client), f"importing {len(tasks)} tasks"):
+        response = client.projects.import_tasks(id=project_id, request=tasks)
     return response.task_count if response.task_count is not None else len(tasks)
 
 
@@ -233,7 +233,7 @@ def show_predictions(client: LabelStudio, project, model_version: str) -> None:
     if project.model_version == model_version and project.show_collab_predictions:
         return
     # Label Studio accepts a model version only once predictions with it exist in the project.
-    with api_errors(_url(client), "setting the project's model version"):
+    with api_errors(base_url(client), "setting the project's model version"):
         client.projects.update(id=project.id, model_version=model_version, show_collab_predictions=True)
 
 
@@ -241,18 +241,18 @@ def export_tasks(client: LabelStudio, project_id: int, timeout: float = REQUEST_
     """Every task of the project in Label Studio's full JSON export: annotations with region ids and
     relations, and predictions as full results (the quick export gives only their ids)."""
     exports = client.projects.exports
-    with api_errors(_url(client), "exporting tasks"):
+    with api_errors(base_url(client), "exporting tasks"):
         # Full predictions, and annotators as users (with their email), not only ids.
         options = {"predictions": {"only_id": False}, "annotations__completed_by": {"only_id": False}}
         snapshot = exports.create(project_id, serialization_options=options)
         deadline = time.monotonic() + timeout
         while snapshot.status not in ("completed", "failed"):
             if time.monotonic() > deadline:
-                raise UserError(f"Label Studio at {_url(client)} did not finish the export within {timeout:.0f} s")
+                raise UserError(f"Label Studio at {base_url(client)} did not finish the export within {timeout:.0f} s")
             time.sleep(0.5)
             snapshot = exports.get(project_id, snapshot.id)
         if snapshot.status == "failed":
-            raise UserError(f"Label Studio at {_url(client)} failed to export project {project_id}")
+            raise UserError(f"Label Studio at {base_url(client)} failed to export project {project_id}")
         tasks = json.loads(b"".join(exports.download(project_id, snapshot.id, export_type="JSON")))
         # Snapshots are files in Label Studio's data folder; this one has served its purpose.
         exports.delete(project_id, snapshot.id)
@@ -266,22 +266,16 @@ class PushReport:
     failed: list[str] = field(default_factory=list)  # ids of documents that could not be pre-labelled or validated
 
 
-def _prelabel_each(prelabeller: Prelabeller, documents: list[Document], report: PushReport) -> Iterator[Document]:
-    """Pre-label in the prelabeller's batches; when a batch fails, retry its documents one by one so
-    that one bad document costs only itself."""
-    for start in range(0, len(documents), prelabeller.batch_size):
-        batch = documents[start : start + prelabeller.batch_size]
-        try:
-            yield from list(prelabeller.prelabel(batch))
-            continue
-        except Exception:  # noqa: BLE001 - any failure is retried per document below
-            pass
-        for document in batch:
-            try:
-                yield from list(prelabeller.prelabel([document]))
-            except Exception as exc:  # noqa: BLE001 - reported, and the other documents go on
-                logger.warning("%s: pre-labelling failed: %s: %s", document.id, exc.__class__.__name__, exc)
-                report.failed.append(document.id)
+def _prelabel_isolated(prelabeller: Prelabeller, batch: list[Document], report: PushReport) -> list[Document]:
+    """Pre-label a batch; when it fails, retry its documents one by one so that a bad document costs only itself."""
+    try:
+        return list(prelabeller.prelabel(batch))
+    except Exception as exc:  # noqa: BLE001 - any failure of one document is reported, the others go on
+        if len(batch) > 1:
+            return [labelled for document in batch for labelled in _prelabel_isolated(prelabeller, [document], report)]
+        logger.warning("%s: pre-labelling failed: %s: %s", batch[0].id, exc.__class__.__name__, exc)
+        report.failed.append(batch[0].id)
+        return []
 
 
 def push_documents(client: LabelStudio, project_name: str, documents: list[Document], load_prelabeller: Callable[[], Prelabeller]) -> PushReport:
@@ -305,7 +299,8 @@ def push_documents(client: LabelStudio, project_name: str, documents: list[Docum
     prelabeller = load_prelabeller()
     interface = LabelInterface(label_config())
     tasks = []
-    for document in _prelabel_each(prelabeller, fresh, report):
+    batches = (fresh[start : start + prelabeller.batch_size] for start in range(0, len(fresh), prelabeller.batch_size))
+    for document in (labelled for batch in batches for labelled in _prelabel_isolated(prelabeller, batch, report)):
         task = document_to_task(document)
         errors = interface.validate_prediction(task["predictions"][0], return_errors=True)
         if errors:

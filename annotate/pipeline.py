@@ -46,6 +46,8 @@ class Prelabeller:
             for document in batch:
                 self.extract(document)
             quotes = [quote for document in batch for quote in document.quotes]
-            for quote, stance in zip(quotes, self.stance_model.predict(quotes), strict=True):
+            # Which document each quote is from: the stance model evens out a speaker's stance within one article.
+            document_ids = [index for index, document in enumerate(batch) for _ in document.quotes]
+            for quote, stance in zip(quotes, self.stance_model.predict(quotes, document_ids), strict=True):
                 quote.stance = stance
             yield from batch

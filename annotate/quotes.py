@@ -24,12 +24,13 @@ CUE_FORMS = (
     "stated declared declares emphasised emphasized emphasises emphasizes underlined underlines underscored "
     "underscores acknowledged acknowledges admitted admits alleged alleges complained complains indicated "
     "indicates disclosed revealed reveals maintained maintains predicted predicts conceded concedes cautioned "
-    "cautions wrote writes tweeted reported assured assures replied"
+    "cautions wrote writes tweeted tweets reported assured assures replied replies"
 ).split()
 # Forms that are as often nouns or non-speech verbs: a cue only when followed by "that".
 THAT_ONLY_FORMS = (
     "notes claims claimed states reports denied denies believes believed thinks fears feared hopes hoped "
-    "estimated estimates suggested suggests agreed agrees recalled recalls observed observes"
+    "estimated estimates suggested suggests agreed agrees recalled recalls observed observes responded responds "
+    "answered answers"
 ).split()
 PARTICIPLES = (
     "saying adding telling warning stressing insisting noting claiming arguing explaining stating declaring "
@@ -37,10 +38,12 @@ PARTICIPLES = (
     "announcing repeating asserting underlining underscoring writing"
 ).split()
 TELL_FORMS = {"told", "tells", "tell", "telling"}
+# Past participles that open an aside between a subject and its cue ("X, asked about the talks, said").
+PARTICIPIAL_ASIDES = set("asked reached contacted interviewed pressed questioned briefed quoted".split())
 # Cues that take a reported clause far more often than a noun object.
 RELAXED_FORMS = TELL_FORMS | set("said says say saying added adds adding insisted insists argued argues".split())
 # Inverted attribution (", said X.") only occurs with a few verbs.
-INVERTIBLE = {"said", "says", "added", "adds", "warned", "insisted", "noted", "explained", "wrote"}
+INVERTIBLE = {"said", "says", "added", "adds", "warned", "insisted", "noted", "explained", "wrote", "asked"}
 
 PERSON_ROLES = set(
     "president minister secretary spokesman spokeswoman spokesperson official officials officer aide adviser "
@@ -65,7 +68,7 @@ DETERMINERS = {"the", "a", "an", "its", "his", "her", "their", "our"}
 CONNECTORS = {"of", "for", "and", "&", "de", "van", "von", "bin", "al", "da", "del", "der", "le", "la"}
 # Adverbs and auxiliaries allowed between a subject and its cue ("X has also said").
 BEFORE_CUE = set(
-    "also has have had previously later earlier repeatedly again further then reportedly recently once would "
+    "also has have had long previously later earlier repeatedly again further then reportedly recently once would "
     "will did does do already separately publicly privately first subsequently still just even quickly "
     "immediately often".split()
 )
@@ -90,6 +93,7 @@ FINITE_MARKERS = set(
     "spent stood thought knew became began brought bought built chose cut drew drove fought found held hit led "
     "meant understood".split()
 )
+PREPOSITIONS = set("to on at in by with from for of about after before during under over".split())
 # Lower-case words that never sit inside a speaker's noun phrase.
 FUNCTION_WORDS = set(
     "that which who whom whose what to in on at by with from as than if whether when while because but or nor so "
@@ -101,13 +105,22 @@ ABBREVIATIONS = set(
     "feb mar apr jun jul aug sep sept oct nov dec u.s u.n u.k e.u a.m p.m".split()
 )
 
-_cue_words = "|".join(sorted(set(CUE_FORMS) | set(THAT_ONLY_FORMS) | set(PARTICIPLES), key=len, reverse=True))
-CUE_RE = re.compile(
-    r"\b(?:(?:was|were|is|are|has been|have been|had been)\s+quoted(?:\s+by\s+[^,.;:\n]{1,60}?)?\s+as\s+saying"
-    r"|according\s+to|point(?:s|ed|ing)?\s+out|ma(?:de|kes|king)\s+(?:it\s+)?clear"
-    rf"|{_cue_words})\b",
-    re.IGNORECASE,
-)
+# Verbs that attribute a quotation that precedes them ('"Why?" he asked') but rarely introduce reported speech.
+AFTER_QUOTE_FORMS = "asked asks shouted exclaimed quipped joked wondered".split()
+
+
+def _cue_re(words: set[str]) -> re.Pattern[str]:
+    alternatives = "|".join(sorted(words, key=len, reverse=True))
+    return re.compile(
+        r"\b(?:(?:was|were|is|are|has been|have been|had been)\s+quoted(?:\s+by\s+[^,.;:\n]{1,60}?)?\s+as\s+saying"
+        r"|according\s+to|point(?:s|ed|ing)?\s+out|ma(?:de|kes|king)\s+(?:it\s+)?clear"
+        rf"|{alternatives})\b",
+        re.IGNORECASE,
+    )
+
+
+CUE_RE = _cue_re(set(CUE_FORMS) | set(THAT_ONLY_FORMS) | set(PARTICIPLES))
+AFTER_QUOTE_CUE_RE = _cue_re(set(CUE_FORMS) | set(THAT_ONLY_FORMS) | set(PARTICIPLES) | set(AFTER_QUOTE_FORMS))
 BOILERPLATE_RE = re.compile(
     r"(?:READ MORE|Read [Mm]ore|RELATED|Related(?: \w+)?|SEE ALSO|See [Aa]lso|ALSO READ|Also [Rr]ead|WATCH|Watch"
     r"|Tags?|Source|Photo|Image|Video|Listen|Subscribe|Follow us|Sign up|Click here)\s*[:|>»\-–—]"
@@ -137,8 +150,11 @@ ADJUNCT_RE = re.compile(
     )\b,?\s*""",
     re.VERBOSE,
 )
+# A reported action coordinated after the report ("said A and urged B to act") is the speaker's, not content.
+REPORTED_ACTIONS = "urged called asked vowed pledged promised demanded appealed gave declined refused".split()
 CLAUSE_CUT_RE = re.compile(
-    r",\s+(?:" + "|".join(PARTICIPLES) + r"|according\s+to|while|whereas)\b|;|\s[—–]\s", re.IGNORECASE
+    r",\s+(?:" + "|".join(PARTICIPLES) + r"|according\s+to|while|whereas)\b|;|\s[—–]\s"
+    r"|,?\s+(?:and|but)\s+(?:" + "|".join(REPORTED_ACTIONS) + r")\b", re.IGNORECASE
 )
 DANGLING_TAIL_RE = re.compile(r"(?:[,;]?\s+(?:and|but|while|whereas|or))+\s*$")
 
@@ -154,6 +170,7 @@ MAX_UNCLOSED_REACH = 1500  # an unclosed quotation mark never reaches further th
 MAX_SINGLE_QUOTED = 300  # single marks mostly wrap short terms; longer spans are apostrophes gone wrong
 SCARE_QUOTE_WORDS = 3  # a quoted term this short without a speech cue is a scare quote, not a quotation
 MAX_CLAUSE = 1000  # a reported clause is at most this long (bounds the work on text without sentence ends)
+LEAD_IN_TAIL_WORDS = 6  # "X told reporters in Ankara on Tuesday:" still introduces the next paragraph
 FLOATING_REACH = 3  # paragraphs over which a fully quoted paragraph inherits the previous speaker
 
 
@@ -201,9 +218,10 @@ def _strip(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def _ends_prose(text: str, start: int, end: int) -> bool:
-    """Prose ends with sentence punctuation (possibly inside a closing mark); headlines, tags and links do not."""
+    """Prose ends with sentence punctuation (possibly inside a closing mark) or a colon that introduces the next
+    paragraph ("X added:"); headlines, tags and links do not."""
     tail = text[max(start, end - 3) : end].rstrip("\"”’»')] ")
-    return bool(tail) and tail[-1] in TERMINAL
+    return bool(tail) and tail[-1] in TERMINAL + ":"
 
 
 def split_paragraphs(text: str) -> list[tuple[int, int]]:
@@ -440,7 +458,7 @@ def np_before(text: str, lo: int, pos: int) -> tuple[int, int] | None:
             i -= 1
     if i >= 0 and tokens[i][2].endswith(","):
         i = _skip_appositive(tokens, i)
-    if i is None or i < 0:
+    if i is None or i < 0 or tokens[i][2][-1] in CLOSING_MARKS + "\"'":  # '"...," said X': no subject before
         return None
     words: list[tuple[int, int, str]] = []  # right to left
     bounded = pos - 400 <= lo  # running out of words at the clause start bounds the phrase too
@@ -484,19 +502,32 @@ def _skip_appositive(tokens: list[tuple[int, int, str]], comma: int) -> int | No
             segment = [_bare(w) for _, _, w in tokens[j + 1 : comma + 1]]
             first = segment[0].lower()
             name = _bare(tokens[j][2])
-            if all(_is_capitalised(w) or w.lower() in CONNECTORS for w in segment) and name.lower() in ROLE_WORDS:
+            # "the prime minister, X, said" / "Russia's ambassador to Turkey, X, said": the name is the subject.
+            description = [_bare(w).lower() for _, _, w in tokens[max(0, j - 3) : j + 1]]
+            if all(_is_capitalised(w) or w.lower() in CONNECTORS for w in segment) and any(
+                    w in ROLE_WORDS for w in description):
                 return comma
             looks_appositive = first in DETERMINERS or first in ROLE_WORDS or first in ("who", "which") or (
-                first.isdigit() or segment[0] in TITLE_WORDS or any(w.lower() in PERSON_ROLES for w in segment[:3]))
+                first.isdigit() or segment[0] in TITLE_WORDS or any(w.lower() in PERSON_ROLES for w in segment[:3])
+                or _participial_aside(segment) or segment[1:2] and segment[1].lower() in DETERMINERS)
             if looks_appositive and name.isdigit():  # "Jane Doe, 45, a nurse, said"
                 return _skip_appositive(tokens, j)
             if looks_appositive and (_is_capitalised(name) or name.lower() in ROLE_WORDS) and (
                     name not in CAPITALISED_NON_NAMES):
                 return j
             return None
-        if re.search(r"[;:.!?\"”»]$", tokens[j][2]):
+        if re.search(r"[;:.!?]$", tokens[j][2]):
             return None
     return None
+
+
+def _participial_aside(words: list[str]) -> bool:
+    """ "speaking on condition of anonymity", "asked about the talks", "reached by phone": set off between a
+    subject and its cue."""
+    first = words[0].lower()
+    second = words[1].lower() if len(words) > 1 else ""
+    return first in PARTICIPLES or first in PARTICIPIAL_ASIDES or (
+        first.endswith("ing") and (second in PREPOSITIONS or second in DETERMINERS))
 
 
 def np_after(text: str, pos: int, end: int) -> tuple[int, int] | None:
@@ -545,6 +576,8 @@ def _that_within(text: str, pos: int, end: int, allow_object: bool) -> int | Non
     it from the cue."""
     tokens = _tokens(text, pos, min(end, pos + 160))
     for k, (_, e, raw) in enumerate(tokens[:14]):
+        if raw.lower() in PARTICIPLES:  # "told a news conference, adding that ...": the participle's clause
+            return None
         if raw.lower() == "that":
             if k == 0 or allow_object or tokens[0][2].lower() in TIME_WORDS:
                 return e
@@ -597,8 +630,14 @@ def _content_after(text: str, cue_end: int, sentence_end: int, verb: str) -> tup
         return _strip(text, that, sentence_end)[0], True
     if verb in TELL_FORMS:
         pos = _strip(text, _skip_tell_object(text, pos, sentence_end), sentence_end)[0]
+    adjuncts_start = pos
     pos = _skip_adjuncts(text, pos, sentence_end)
-    if not re.search(r"\w", text[pos:sentence_end]) or text[pos] in ",;:":
+    # After "said on Tuesday," only a quotation goes on the report; anything else is an adverbial tail
+    # ("..., X said on Tuesday, despite warnings ...") and the content is before the cue.
+    set_off = "," in text[adjuncts_start:pos]
+    if set_off and text[pos] not in QUOTE_OPENERS:
+        return None
+    if not re.search(r"\w", text[pos:sentence_end]) or text[pos] in ",;:—–-":
         if pos < sentence_end and text[pos] in ":,":  # "told reporters: ..."
             return _content_after(text, pos, sentence_end, "said")
         return None
@@ -607,7 +646,8 @@ def _content_after(text: str, cue_end: int, sentence_end: int, verb: str) -> tup
     if text[pos : pos + 5].lower() == "that " :
         return _strip(text, pos + 4, sentence_end)[0], True
     first = _bare(text[pos:sentence_end].split(maxsplit=1)[0]).lower()
-    if first in FUNCTION_WORDS or first in TIME_WORDS or first in CONNECTORS:
+    # "said no missiles were fired" is a report; "said no to the plan" fails the finite-clause test later.
+    if first in FUNCTION_WORDS - {"no"} or first in TIME_WORDS or first in CONNECTORS:
         return None
     return pos, False
 
@@ -686,7 +726,7 @@ def _sentence_candidates(text: str, para: Paragraph, sentence: tuple[int, int]) 
                 mention = np_after(text, _strip(text, m.end(), s_end)[0], s_end)
                 rest = text[mention[1] : s_end].strip(" .!?") if mention else "x"
                 if mention and (not rest or rest.startswith(",")):
-                    found.append(_before_cue(text, clause_start, len(lead) + s_start - 1, cue, mention, 0.8))
+                    found.extend(_before_cue(text, clause_start, len(lead) + s_start - 1, cue, mention, 0.8))
             continue
         last_mention = mention
         after = _content_after(text, m.end(), min(s_end, m.end() + MAX_CLAUSE), verb)
@@ -704,19 +744,24 @@ def _sentence_candidates(text: str, para: Paragraph, sentence: tuple[int, int]) 
         # right before the subject.
         comma = text[s_start : mention[0]].rstrip()
         if comma.endswith(",") and _trailing_rest_ok(text, m.end(), s_end):
-            found.append(_before_cue(text, clause_start, len(comma) + s_start - 1, cue, mention, 0.75))
+            found.extend(_before_cue(text, clause_start, len(comma) + s_start - 1, cue, mention, 0.75))
     return found
 
 
 def _trailing_rest_ok(text: str, pos: int, end: int) -> bool:
-    """What may follow a trailing attribution: adjuncts, a listener, a participle aside; no new clause."""
-    rest = text[pos:end].strip().rstrip(".!?")
+    """What may follow a trailing attribution: adjuncts and a listener, then maybe a comma and a tail of any
+    kind (", despite warnings that ...", ", adding that ..."); no new clause of the cue's own."""
+    rest = text[pos:end].split(",", 1)[0].strip().rstrip(".!?")
     return len(rest.split()) <= 25 and not re.search(r"\bthat\b|[\"“”]", rest)
 
 
-def _before_cue(text: str, start: int, comma: int, cue: Span, mention: tuple[int, int], score: float) -> Candidate:
+def _before_cue(text: str, start: int, comma: int, cue: Span, mention: tuple[int, int],
+                score: float) -> list[Candidate]:
+    """The clause before ", X said" when it is one ("After the talks, X said" has none)."""
     start, end = _trim_content(text, max(start, comma - MAX_CLAUSE), comma)
-    return Candidate(start, end, cue, mention, score, forward=False)
+    if not _is_finite_clause(text, start, end, relaxed=True):
+        return []
+    return [Candidate(start, end, cue, mention, score, forward=False)]
 
 
 def _according_to(text: str, para: Paragraph, start: int, end: int, cue: Span) -> list[Candidate]:
@@ -731,8 +776,11 @@ def _according_to(text: str, para: Paragraph, start: int, end: int, cue: Span) -
             return []
         content = _trim_content(text, comma + 1, _cut_point(text, comma + 1, end, para.regions))
         return [Candidate(*content, cue, source, 0.75)] if content[1] - content[0] >= 10 else []
-    if lead.endswith(",") and not text[source[1] : end].strip(" .!?\"”"):
-        return [_before_cue(text, start, text.rindex(",", start, cue.start), cue, source, 0.75)]
+    comma = text.rfind(",", start, cue.start)
+    # '"...," X said, according to Y' reports X's words: the source Y is only the channel.
+    if lead.endswith(",") and not text[source[1] : end].strip(" .!?\"”") and not any(
+            _cue_matches(text, (start, comma), para.regions)):
+        return _before_cue(text, start, comma, cue, source, 0.75)
     return []
 
 
@@ -761,7 +809,7 @@ def _direct_attribution(text: str, para: Paragraph, index: int) -> tuple[Span, t
     region = para.regions[index]
     following = para.regions[index + 1].outer_start if index + 1 < len(para.regions) else para.end
     window_end = min(para.end, region.outer_end + 250, following)
-    m = CUE_RE.search(text, region.outer_end, window_end)
+    m = AFTER_QUOTE_CUE_RE.search(text, region.outer_end, window_end)
     if m is None or " ".join(m.group().lower().split()) == "according to":
         return None
     cue = Span(m.start(), m.end(), m.group())
@@ -781,12 +829,15 @@ def _scare_quote(text: str, region: Region) -> bool:
 
 
 def _own_sentence(text: str, para: Paragraph, region: Region) -> bool:
-    """Nothing but punctuation around the passage in its sentence."""
+    """Nothing but punctuation around the passage in its sentence, or nothing after it and a colon before it
+    ('he says — and then, after a pause: "..."')."""
     k = bisect_right(para.sentences, region.outer_start, key=lambda sentence: sentence[0]) - 1
     if k < 0:
         return False
     s, e = para.sentences[k]
-    return not re.search(r"\w", text[s : region.outer_start] + text[region.outer_end : max(e, region.outer_end)])
+    before = text[s : region.outer_start].rstrip()
+    return not re.search(r"\w", text[region.outer_end : max(e, region.outer_end)]) and (
+        before.endswith(":") or not re.search(r"\w", before))
 
 
 def _utterance_at_start(text: str, candidate: Candidate, region: Region) -> bool:
@@ -856,12 +907,16 @@ def find_quotes(text: str) -> list[Quote]:
     results: list[Quote] = []
     last_quoted: int | None = None
     continued: list[Quote] = []  # cue-less opening paragraphs of a quotation that goes on
+    lead_in: tuple[Span, tuple[int, int]] | None = None  # "X added:" closing the previous paragraph
     for index, para in enumerate(paragraphs):
         if not para.prose:
             continue
         recent = last_quoted is not None and index - last_quoted <= FLOATING_REACH
         goes_on = _goes_on(text, paragraphs, index)
-        quotes = _paragraph_quotes(text, para, recent or bool(continued) or goes_on)
+        quotes = _paragraph_quotes(text, para, recent or bool(continued) or goes_on or lead_in is not None)
+        if lead_in is not None and quotes and quotes[0].cue is None:
+            quotes[0].cue, quotes[0].speaker = lead_in[0], _speaker(text, lead_in[1])
+        lead_in = _colon_lead_in(text, para)
         if not quotes:
             continued = []
             continue
@@ -875,6 +930,21 @@ def find_quotes(text: str) -> list[Quote]:
             continued.append(quotes[-1])
         results.extend(quotes)
     return results
+
+
+def _colon_lead_in(text: str, para: Paragraph) -> tuple[Span, tuple[int, int]] | None:
+    """The cue and source of a paragraph that ends by introducing the next one ("Stoltenberg added:", "She told
+    reporters on Tuesday:")."""
+    if text[para.end - 1] != ":" or not para.sentences:
+        return None
+    sentence = para.sentences[-1]
+    cues = [m for m, _ in _cue_matches(text, sentence, para.regions)]
+    if not cues or len(text[cues[-1].end() : para.end - 1].split()) > LEAD_IN_TAIL_WORDS:
+        return None
+    last = cues[-1]
+    mention = np_before(text, sentence[0], last.start())
+    cue = Span(last.start(), last.end(), last.group())
+    return (cue, mention) if identifiable(text, mention) else None
 
 
 def _goes_on(text: str, paragraphs: list[Paragraph], index: int) -> bool:

@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass, field
 
 from .data import Quote, Speaker
-from .quotes import (CAPITALISED_NON_NAMES, CONNECTORS, DETERMINERS, ORG_ROLES, PERSON_ROLES, PRONOUNS, TITLE_WORDS,
-                     WORD_RE, _bare, _gaps, _is_capitalised, layout)
+from .quotes import (CAPITALISED_NON_NAMES, CONNECTORS, CUE_FORMS, DETERMINERS, ORG_ROLES, PERSON_ROLES, PRONOUNS,
+                     TITLE_WORDS, WORD_RE, _bare, _gaps, _is_capitalised, layout)
 
 ORG_WORDS = set(
     "Ministry Department Agency Office Government Administration Council Committee Commission Corporation Corp "
@@ -24,7 +24,10 @@ ORG_WORDS = set(
     "States Nations Kremlin Pentagon Embassy Center Centre Academy Authority Bureau Fund Board Coalition Front "
     "Movement Industries Systems Airlines Holdings Technologies Reuters Magazine Newspaper Agency Cabinet".split()
 )
+ORG_PREPOSITIONS = {"on", "of", "for", "at"}
+APPOSITIVE_WORDS = 8  # "X, the chief executive of Nile Rail," fits; a longer stretch is no appositive
 LOOKBACK = 200  # mentions searched back for an antecedent (keeps resolution linear in the text)
+LOOKAHEAD = 600  # characters within which a lede's description is followed by the name
 
 
 def _is_acronym(word: str) -> bool:
@@ -55,17 +58,22 @@ class EntityIndex:
     titles: dict[str, set[str]] = field(default_factory=dict)
     modifiers: dict[str, set[str]] = field(default_factory=dict)
     persons: set[str] = field(default_factory=set)
-    positions: list[int] = field(default_factory=list)
+    positions: list[int] = field(default_factory=list)  # starts of person mentions, in text order
+    ends: list[int] = field(default_factory=list)  # their ends
     keys: list[str] = field(default_factory=list)
 
     @classmethod
     def build(cls, text: str) -> EntityIndex:
         index = cls(text)
+        # Titled names inside quotations ("President Erdogan") tell who is a person; they are never antecedents.
+        quoted: list[NameRun] = []
         for para in layout(text):
             if para.prose:
                 for start, end in _gaps(para.start, para.end, para.regions):
                     index.runs.extend(_name_runs(text, start, end))
-        for run in index.runs:
+                for region in para.regions:
+                    quoted.extend(run for run in _name_runs(text, region.start, region.end) if run.titles)
+        for run in index.runs + quoted:
             if run.organisation or not run.person:
                 continue
             key = _key(run.person[-1])
@@ -78,12 +86,37 @@ class EntityIndex:
         for run in index.runs:
             if run.person and not run.organisation and _key(run.person[-1]) in index.persons:
                 index.positions.append(run.start)
+                index.ends.append(run.end)
                 index.keys.append(_key(run.person[-1]))
         return index
 
     def person_before(self, pos: int, role: str | None = None, modifiers: set[str] = frozenset()) -> str | None:
         """Most recent person named before ``pos`` (with ``role`` among their titles, preferring a modifier
         match: "the Turkish president")."""
+        k = self._mention_before(pos, role, modifiers)
+        return None if k is None else self.fullest[self.keys[k]]
+
+    def mention_before(self, pos: int) -> Speaker | None:
+        """The most recent person mention before ``pos`` as a speaker."""
+        k = self._mention_before(pos)
+        if k is None:
+            return None
+        start, end = self.positions[k], self.ends[k]
+        return Speaker(start, end, self.text[start:end], self.fullest[self.keys[k]])
+
+    def person_opening_after(self, pos: int) -> str | None:
+        """The person named first in a paragraph shortly after ``pos``: a wire lede's description ("Greece's
+        prime minister said ...") is named at the start of the next paragraph."""
+        first = bisect.bisect_right(self.positions, pos)
+        for k in range(first, len(self.positions)):
+            start = self.positions[k]
+            if start - pos > LOOKAHEAD:
+                break
+            if start == 0 or self.text[start - 1] == "\n":
+                return self.fullest[self.keys[k]]
+        return None
+
+    def _mention_before(self, pos: int, role: str | None = None, modifiers: set[str] = frozenset()) -> int | None:
         fallback = None
         last = bisect.bisect_left(self.positions, pos) - 1
         for i in range(last, max(-1, last - LOOKBACK), -1):
@@ -91,8 +124,8 @@ class EntityIndex:
             if role is not None and role not in self.titles.get(key, ()):
                 continue
             if not modifiers or any(_related(m, n) for m in modifiers for n in self.modifiers.get(key, ())):
-                return self.fullest[key]
-            fallback = fallback or self.fullest[key]
+                return i
+            fallback = i if fallback is None else fallback
         return fallback
 
     def organisation_before(self, pos: int, head: str) -> str | None:
@@ -158,8 +191,11 @@ def _describe_run(text: str, tokens, i: int, j: int, words: list[str]) -> NameRu
     titles = {w.lower() for w in words[: last_title + 1] if w.lower() in PERSON_ROLES or w in TITLE_WORDS}
     modifiers = {w.lower() for w in words[: last_title + 1]}
     previous = _bare(tokens[i - 1][2]).lower() if i > 0 else ""
+    # "Council on Foreign Relations", "Bank of England": a run after a preposition that follows a capitalised
+    # word continues an organisation's name.
+    continues_name = previous in ORG_PREPOSITIONS and i > 1 and _is_capitalised(_bare(tokens[i - 2][2]))
     organisation = (any(w in ORG_WORDS or re.search(r"\.[a-z]", w) for w in words)
-                    or previous in DETERMINERS - {"his", "her"})
+                    or previous in DETERMINERS - {"his", "her"} or continues_name)
     # Lower-case roles right before the name ("Pentagon spokeswoman Michelle Baldanza").
     if i > 0 and _bare(tokens[i - 1][2]).lower() in PERSON_ROLES and not re.search(r"[,;:.!?\"”]$", tokens[i - 1][2]):
         titles.add(_bare(tokens[i - 1][2]).lower())
@@ -167,15 +203,17 @@ def _describe_run(text: str, tokens, i: int, j: int, words: list[str]) -> NameRu
             if k < i - 1 and re.search(r"[,;:.!?\"”]$", tokens[k][2]):
                 break
             modifiers.add(_bare(tokens[k][2]).lower())
-    # An appositive after the name ("Sergey Ivanov, head of X," / "X, President of Y,").
+    # An appositive after the name ("Sergey Ivanov, head of X," / 'said X, President of Y.'), closed within a
+    # few words ("... to Russia, the minister shakes his head." is a new clause's subject).
     if j - 1 < len(tokens) and tokens[j - 1][2].endswith(","):
-        for k in range(j, min(len(tokens), j + 5)):
-            bare = _bare(tokens[k][2]).lower()
-            if bare in PERSON_ROLES or _bare(tokens[k][2]) in TITLE_WORDS:
-                titles.add(bare)
-            modifiers.add(bare)
-            if tokens[k][2].endswith(","):
-                break
+        appositive = [_bare(raw) for _, _, raw in tokens[j : j + APPOSITIVE_WORDS]]
+        ends = (",", ".") if previous in CUE_FORMS else (",",)
+        closing = next((k for k, (_, _, raw) in enumerate(tokens[j : j + APPOSITIVE_WORDS]) if raw.endswith(ends)),
+                       None)
+        if closing is not None:
+            titles.update(w.lower() for w in appositive[: closing + 1]
+                          if w.lower() in PERSON_ROLES or w in TITLE_WORDS)
+            modifiers.update(w.lower() for w in appositive[: closing + 1])
     return NameRun(tokens[i][0], tokens[j - 1][1], words, person, titles, modifiers, organisation)
 
 
@@ -187,17 +225,18 @@ def resolve(index: EntityIndex, speaker: Speaker, previous: list[Speaker]) -> st
         return speaker.text
     lowered = [w.lower() for w in words]
     if len(words) == 1 and lowered[0] in PRONOUNS:
-        if lowered[0] in ("he", "she"):
-            return index.person_before(speaker.start) or speaker.text
+        if lowered[0] in ("he", "she"):  # else the last speaker, a person the text names without a title
+            return index.person_before(speaker.start) or (previous[-1].name if previous else speaker.text)
         groups = (s.name for s in previous[: -LOOKBACK - 1 : -1] if _key(s.name.split()[-1]) not in index.persons)
         return next(groups, speaker.text)
     if "and" in lowered or "&" in lowered:
         return speaker.text
     head = lowered[-1]
     capitals = [w for w in words if _is_capitalised(w) and w.lower() not in DETERMINERS]
-    if head in PERSON_ROLES and lowered[0] in DETERMINERS:
+    if head in PERSON_ROLES and (lowered[0] in DETERMINERS or speaker.text.split()[0].endswith(("'s", "’s"))):
         modifiers = {w for w in lowered[1:-1]}
-        return index.person_before(speaker.start, role=head, modifiers=modifiers) or _as_written(speaker)
+        return (index.person_before(speaker.start, role=head, modifiers=modifiers)
+                or index.person_opening_after(speaker.end) or _as_written(speaker))
     if head in ORG_ROLES and not any(w[0].isupper() for w in words[1:]):
         return index.organisation_before(speaker.start, head) or _as_written(speaker)
     if not capitals:
@@ -238,6 +277,8 @@ def attribute_speakers(text: str, quotes: list[Quote]) -> None:
             if resolved:
                 last = resolved[-1]
                 quote.speaker = Speaker(last.start, last.end, last.text, last.name)
+            else:  # an interview's opening quotation: the person the text has just introduced
+                quote.speaker = index.mention_before(quote.start)
             continue
         quote.speaker.name = resolve(index, quote.speaker, resolved)
         resolved.append(quote.speaker)

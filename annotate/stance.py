@@ -11,6 +11,7 @@ A spec that is not a local folder is a Hugging Face hub id, looked up in the loc
 from __future__ import annotations
 
 import json
+import os
 import tomllib
 from collections import defaultdict
 from collections.abc import Hashable, Sequence
@@ -18,8 +19,13 @@ from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 
-import torch
 import yaml
+
+# Torch's OpenMP threads spin while they wait for each other; on a machine shared with other work the spinning
+# starves them (five times slower on two busy cores, measured). Sleeping instead costs little on an idle machine.
+# It only takes effect if torch is not imported yet; the user's own setting wins.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+import torch  # noqa: E402
 
 from .data import STANCE_LABELS, Quote, Stance
 from .errors import UserError
@@ -38,6 +44,12 @@ class Target:
     statements: dict[str, tuple[str, ...]]
 
 
+def _first_line(exc: Exception) -> str:
+    """Library errors can span many lines; a user error is one."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 def _parse_target_file(path: Path) -> object:
     suffix = path.suffix.lower()
     if suffix not in {".yaml", ".yml", ".toml"}:
@@ -49,8 +61,7 @@ def _parse_target_file(path: Path) -> object:
     try:
         return tomllib.loads(text) if suffix == ".toml" else yaml.safe_load(text)
     except (yaml.YAMLError, tomllib.TOMLDecodeError) as exc:
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise UserError(f"target file {path}: not valid {suffix[1:].upper()} ({first_line})") from None
+        raise UserError(f"target file {path}: not valid {suffix[1:].upper()} ({_first_line(exc)})") from None
 
 
 def _nonempty_text(value: object) -> bool:
@@ -156,7 +167,7 @@ class SimilarityStance(StanceModel):
     """
 
     temperature = 0.05
-    relevance_floor = 0.2  # similarity to the target description below which a quote counts as off-topic
+    relevance_floor = 0.1  # similarity to the target description below which a quote counts as off-topic
 
     def __init__(self, folder: Path, name: str, target: Target):
         from sentence_transformers import SentenceTransformer
@@ -283,7 +294,8 @@ def _model_kind(folder: Path, name: str) -> type[StanceModel]:
         config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         raise UserError(f"stance model {name}: no readable config.json or modules.json in {folder}") from None
-    labels = {str(label).lower() for label in (config.get("id2label") or {}).values()}
+    id2label = config.get("id2label") if isinstance(config, dict) else None
+    labels = {str(label).lower() for label in (id2label or {}).values()}
     if any(label.startswith("entail") for label in labels) and any(label.startswith("contradict") for label in labels):
         return NliStance
     if labels == set(STANCE_LABELS):
@@ -299,6 +311,5 @@ def load_stance_model(spec: str | None, target: Target) -> StanceModel:
     kind = _model_kind(folder, name)
     try:
         return kind(folder, name, target)
-    except (OSError, ValueError) as exc:
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise UserError(f"stance model {name}: cannot be loaded ({first_line})") from None
+    except (OSError, ValueError, RuntimeError) as exc:  # unreadable or incomplete weights, tokenizer or config
+        raise UserError(f"stance model {name}: cannot be loaded ({_first_line(exc)})") from None

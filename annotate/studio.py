@@ -7,6 +7,7 @@ The data folder holds Label Studio's own database and media, plus three files of
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import secrets
@@ -149,6 +150,10 @@ def _server_env(credentials: Credentials) -> dict[str, str]:
         "LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK": "true",
         "LATEST_VERSION_CHECK": "false",
         "COLLECT_ANALYTICS": "false",
+        # The embedded server is loopback-only and its ML backend (`annotate backend`) runs on loopback too;
+        # by default Label Studio refuses ML backends and webhooks on local addresses.
+        "ML_BLOCK_LOCAL_IP": "false",
+        "SSRF_PROTECTION_ENABLED": "false",
     }
 
 
@@ -172,13 +177,17 @@ def _stop_process(pid: int, grace: float = 15.0) -> None:
 
 
 def _create_personal_access_token(url: str, credentials: Credentials) -> str:
-    from label_studio_sdk import LabelStudio
+    from .labelstudio import api_errors, connect
 
-    return LabelStudio(base_url=url, api_key=credentials.api_key).tokens.create().token
+    client = connect(url, credentials.api_key)
+    with api_errors(url, "creating a personal access token"):
+        return client.tokens.create().token
 
 
 def start(data_dir: Path = DEFAULT_DATA_DIR, port: int = DEFAULT_PORT, timeout: float = 180.0) -> Server:
     """Start the server detached and wait until it is healthy; the first start creates the admin and its tokens."""
+    if importlib.util.find_spec("label_studio") is None:
+        raise UserError("the embedded server needs the label-studio package: pip install 'annotate[studio]'")
     data_dir = data_dir.resolve()
     state = running_server(data_dir)
     if state is not None:

@@ -1,6 +1,6 @@
 """Pre-labelling speed with the default model: the seed articles repeated to N documents.
 
-usage: python benchmarks/prelabel_speed.py [--documents 500] [--batch-size 32]
+usage: python benchmarks/prelabel_speed.py [--documents 500] [--batch-size 32] [--threads N]
 
 Prints the model load time on its own, then documents/s and quotes/s for the whole pre-labeller, and quotes/s
 for the stance model alone. Goal: >= 20 articles/s on 2 CPU cores.
@@ -9,12 +9,11 @@ for the stance model alone. Goal: >= 20 articles/s on 2 CPU cores.
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from dataclasses import replace
 from itertools import cycle, islice
 from pathlib import Path
-
-import torch
 
 from annotate.documents import iter_documents
 from annotate.pipeline import Prelabeller
@@ -26,13 +25,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--documents", type=int, default=500, help="how many documents to pre-label")
     parser.add_argument("--batch-size", type=int, default=32, help="documents per stance-model batch")
+    parser.add_argument("--threads", type=int, help="torch threads (default: torch's choice, one per core)")
     args = parser.parse_args()
+    import torch  # after annotate, which sets torch's OpenMP wait policy before torch starts
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
 
     seeds = list(iter_documents([SEEDS_DIR]))
     documents = [
         replace(seed, id=f"{number}-{seed.id}") for number, seed in enumerate(islice(cycle(seeds), args.documents))
     ]
-    print(f"{len(documents)} documents ({len(seeds)} seed articles repeated), {torch.get_num_threads()} torch threads")
+    print(
+        f"{len(documents)} documents ({len(seeds)} seed articles repeated), {torch.get_num_threads()} torch threads, "
+        f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY')}"
+    )
 
     started = time.perf_counter()
     prelabeller = Prelabeller(batch_size=args.batch_size)
@@ -45,7 +52,7 @@ def main() -> None:
     print(f"prelabel: {elapsed:.2f} s, {len(labelled) / elapsed:.1f} documents/s, {len(quotes) / elapsed:.1f} quotes/s")
 
     started = time.perf_counter()
-    prelabeller.stance_model.predict(quotes)
+    prelabeller.stance_model.predict(quotes, [index for index, document in enumerate(labelled) for _ in document.quotes])
     elapsed = time.perf_counter() - started
     print(f"stance model alone: {elapsed:.2f} s, {len(quotes) / elapsed:.1f} quotes/s")
 

@@ -157,18 +157,24 @@ def test_annotations_retrain_the_model_and_predictions_use_it(client, backend, p
 
 def test_basic_auth_then_backend_down(client, studio, prelabeller, tmp_path):
     project = new_project(client, "backend-down")
-    app = build_app(prelabeller, tmp_path, 0, LabelStudioAccess(), TINY_TRAINING, basic_auth=("labelstudio", "s3cret-pass"))
-    connect = ("backend", "connect", "--project", "backend-down", "--url", studio.url, "--api-key", studio.api_key, "--basic-auth-user", "labelstudio")
+    credentials = ("labelstudio", "s3cret-pass")
+    app = build_app(prelabeller, tmp_path, 1, LabelStudioAccess(), TINY_TRAINING, basic_auth=credentials)
+    connect = ("backend", "connect", "--project", "backend-down", "--url", studio.url, "--api-key", studio.api_key, "--basic-auth-user", credentials[0])
     status = ("backend", "status", "--project", "backend-down", "--url", studio.url, "--api-key", studio.api_key)
     with serving(app) as backend_url:
         refused = annotate(*connect, "--backend-url", backend_url, "--basic-auth-pass", "wrong")
         assert refused.returncode == 1
         assert "basic auth" in refused.stderr and len(refused.stderr.strip().splitlines()) == 1
-        accepted = annotate(*connect, "--backend-url", backend_url, "--basic-auth-pass", "s3cret-pass")
+        accepted = annotate(*connect, "--backend-url", backend_url, "--basic-auth-pass", credentials[1])
         assert accepted.returncode == 0, accepted.stderr
         up = annotate(*status)
         assert up.returncode == 0, up.stderr
         assert f"{backend_url} connected" in up.stdout
+        # Annotation events reach the protected /webhook: an annotation without quotes starts a training that fails.
+        assert httpx.get(f"{backend_url}/health").status_code == 401
+        labelstudio.import_tasks(client, project.id, [{"data": {"text": "Officials met on Monday."}}])
+        client.annotations.create(id=task_ids(client, project)[0], result=[], lead_time=1.0)
+        wait_for(lambda: httpx.get(f"{backend_url}/health", auth=credentials).json()["last_training_error"], 60, "the webhook")
 
     down = annotate(*status)
     assert down.returncode == 1
@@ -177,11 +183,11 @@ def test_basic_auth_then_backend_down(client, studio, prelabeller, tmp_path):
     assert "Traceback" not in down.stderr
 
     # Label Studio itself keeps working: import, and "Retrieve predictions" simply brings none.
-    labelstudio.import_tasks(client, project.id, [{"data": {"text": "Officials met on Monday."}}])
+    labelstudio.import_tasks(client, project.id, [{"data": {"text": "The talks continue on Tuesday."}}])
     retrieve_predictions(client, project)
-    assert [client.predictions.list(task=t) for t in task_ids(client, project)] == [[]]
+    assert [client.predictions.list(task=t) for t in task_ids(client, project)] == [[], []]
 
-    reconnect = annotate(*connect, "--backend-url", backend_url, "--basic-auth-pass", "s3cret-pass")
+    reconnect = annotate(*connect, "--backend-url", backend_url, "--basic-auth-pass", credentials[1])
     assert reconnect.returncode == 1
     assert reconnect.stderr.strip().splitlines() == [reconnect.stderr.strip()]
     assert "cannot reach the ML backend" in reconnect.stderr

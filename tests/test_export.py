@@ -61,15 +61,14 @@ def prelabelled_documents() -> list[Document]:
     ]
 
 
-def utf16(text: str, offset: int) -> int:
-    """A code-point offset as the browser counts it, computed independently of OffsetMap."""
-    return len(text[:offset].encode("utf-16-le")) // 2
-
-
 def browser_region(text: str, region_id: str, passage: str, label: str, **attributes) -> list[dict]:
-    """Result items the Label Studio editor submits for one span and its per-region fields."""
+    """Result items the Label Studio editor submits for one span and its per-region fields.
+
+    The editor converts browser (UTF-16) selections to code points before saving (charsToCodePoints in
+    Label Studio's front end), so saved offsets are Python string offsets even after an emoji.
+    """
     start = text.index(passage)
-    position = {"start": utf16(text, start), "end": utf16(text, start + len(passage))}
+    position = {"start": start, "end": start + len(passage)}
     items = [{"id": region_id, "from_name": "label", "to_name": "text", "type": "labels", "value": {**position, "text": passage, "labels": [label]}}]
     for name, value in attributes.items():
         kind, key = ("textarea", "text") if name == "speaker_name" else ("choices", "choices")

@@ -202,3 +202,82 @@ def test_time_is_linear_on_one_huge_paragraph() -> None:
     small, large = _article(400).replace("\n", " "), _article(1600).replace("\n", " ")
     ratio = min(_seconds(large) for _ in range(2)) / min(_seconds(small) for _ in range(2))
     assert ratio < 8, f"4x the text took {ratio:.1f}x the time"
+
+
+def test_trailing_attribution_followed_by_an_adverbial_tail() -> None:
+    text = ("The port will stay open all winter, Harbour Master Ines Duarte said on Friday, despite warnings from "
+            "unions that the cranes were unsafe.")
+    quotes = find_quotes(text)
+    assert [(q.type, q.text) for q in quotes] == [("indirect", "The port will stay open all winter")]
+    assert quotes[0].speaker.text == "Harbour Master Ines Duarte"
+
+
+def test_a_phrase_before_a_trailing_cue_that_is_no_clause_is_no_quote() -> None:
+    assert find_quotes("After a two-hour meeting in Oslo, Lena Berg told reporters about the plans.") == []
+
+
+@pytest.mark.parametrize("aside", ["speaking on condition of anonymity", "asked about the strike",
+                                   "usually a critic of the board"])
+def test_aside_between_subject_and_cue(aside: str) -> None:
+    quotes = find_quotes(f"A senior company official, {aside}, said the plant would reopen in May.")
+    assert [(q.type, q.text) for q in quotes] == [("indirect", "the plant would reopen in May")]
+    assert quotes[0].speaker.text == "A senior company official"
+
+
+def test_told_then_adding_that_gives_one_quote_per_clause() -> None:
+    text = "“The fleet is ready,” Tomas Novak told a news conference in Prague, adding that trials would start soon."
+    assert spans(text) == [("direct", "The fleet is ready,"), ("indirect", "trials would start soon")]
+
+
+def test_inverted_attribution_with_appositive_yields_no_name_quote() -> None:
+    text = ("“Costs are under control,” said Nadia Farah, chief financial officer of Delta Rail. "
+            "“We will meet our targets.”")
+    quotes = find_quotes(text)
+    assert [q.text for q in quotes] == ["Costs are under control,", "We will meet our targets."]
+    assert quotes[0].speaker.text == "Nadia Farah"
+
+
+def test_dash_aside_after_cue_then_colon_quote() -> None:
+    text = "“The river has risen before,” the farmer says — and then, after a pause: “Never this fast in years.”"
+    assert spans(text) == [("direct", "The river has risen before,"), ("direct", "Never this fast in years.")]
+
+
+def test_coordinated_reported_action_is_not_content() -> None:
+    text = "The mayor said the budget was “a disgrace” and urged the council to vote again."
+    assert spans(text) == [("mixed", "the budget was “a disgrace”")]
+
+
+def test_cues_that_only_follow_a_quotation() -> None:
+    quotes = find_quotes("“Why should we pay?” the farmer asked. “Never!” he shouted.")
+    assert [(q.text, q.cue.text) for q in quotes] == [("Why should we pay?", "asked"), ("Never!", "shouted")]
+    assert find_quotes("The farmer asked the council for more time.") == []
+
+
+def test_said_no_as_determiner_versus_refusal() -> None:
+    assert spans("The agency said no flights were cancelled.") == [("indirect", "no flights were cancelled")]
+    assert find_quotes("The council said no to the plan.") == []
+
+
+def test_colon_paragraph_introduces_the_next_paragraph_quote() -> None:
+    text = ("Rain fell all day. “We are ready,” coach Ida Holm said.\n\n"
+            "Team captain Aron Lind added:\n\n"
+            "“We have trained for this match all year and we will not lose it.”")
+    quotes = find_quotes(text)
+    assert [q.speaker.text for q in quotes] == ["coach Ida Holm", "Team captain Aron Lind"]
+    assert quotes[1].cue.text == "added"
+
+
+def test_reply_verbs_attribute_a_quotation() -> None:
+    quotes = find_quotes("“Fines are not the answer,” Greta Moen replies.")
+    assert [(q.text, q.speaker.text) for q in quotes] == [("Fines are not the answer,", "Greta Moen")]
+
+
+def test_long_before_cue_and_description_before_a_set_off_name() -> None:
+    assert spans("Farmers have long argued that the quota is unfair.") == [("indirect", "the quota is unfair")]
+    quotes = find_quotes("Chile's ambassador to Peru, Rosa Mena, said the border would reopen.")
+    assert [(q.text, q.speaker.text) for q in quotes] == [("the border would reopen", "Rosa Mena")]
+
+
+def test_according_to_after_an_attributed_quotation_is_only_the_channel() -> None:
+    quotes = find_quotes("“The harbour is safe,” Rosa Mena said, according to the local radio.")
+    assert [(q.text, q.speaker.text) for q in quotes] == [("The harbour is safe,", "Rosa Mena")]

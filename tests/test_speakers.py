@@ -93,3 +93,34 @@ def test_every_quote_gets_a_speaker_in_a_longer_article() -> None:
             "According to Greenpeace, the quotas are still too high.")
     names = [name for _, _, name in attributed(text)]
     assert names == ["officials", "Sean Byrne", "Sean Byrne", "Sean Byrne", "Greenpeace"]
+
+
+def test_name_after_an_organisation_preposition_is_no_person() -> None:
+    text = ("Jane Roe, a fellow at the Institute on Energy Policy, said prices would rise.\n\n"
+            "“Nobody is ready for this winter,” she said.")
+    assert [name for _, _, name in attributed(text)] == ["Jane Roe", "Jane Roe"]
+
+
+def test_title_inside_a_quotation_makes_a_bare_surname_a_person() -> None:
+    text = ("“I trust President Okafor,” the senator Mary Blake said.\n\n"
+            "Okafor has insisted that the tax is fair. “We will not retreat,” he said.")
+    assert [name for _, _, name in attributed(text)][-1] == "Okafor"
+
+
+def test_opening_quotation_of_an_interview_goes_to_the_person_introduced() -> None:
+    text = ("Mayor Ana Ruiz receives us in her office. Asked whether the statue will go back to Greece, the mayor "
+            "shakes her head.\n\n"
+            "“The statue belongs to this city. It has stood here for a century.\n\n"
+            "“It will stay here as long as I am mayor.”")
+    assert [(mention, name) for _, mention, name in attributed(text)] == [("Mayor Ana Ruiz", "Ana Ruiz")] * 2
+
+
+def test_lede_description_takes_the_name_that_opens_the_next_paragraph() -> None:
+    text = ("Chile’s finance minister said on Friday that the peso would recover.\n\n"
+            "Jorge Soto, speaking at a conference in Lima, said inflation had peaked.")
+    assert [name for _, _, name in attributed(text)] == ["Jorge Soto", "Jorge Soto"]
+
+
+def test_pronoun_falls_back_to_the_last_speaker() -> None:
+    text = "“Why should we pay?” Dorota asked. “Never!” she shouted."
+    assert [name for _, _, name in attributed(text)] == ["Dorota", "Dorota"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from itertools import cycle, product
 from pathlib import Path
 
@@ -120,7 +121,7 @@ def test_the_same_seed_gives_the_same_model(target):
     settings = Settings(epochs=1, max_length=24, batch_size=4)
 
     def logits(seed: int) -> torch.Tensor:
-        model, tokenizer = fine_tune(quotes, stance_target, settings=Settings(**{**settings.__dict__, "seed": seed}))
+        model, tokenizer = fine_tune(quotes, stance_target, settings=replace(settings, seed=seed))
         pairs = [stance_input(q.quote.text, q.quote.speaker.name, stance_target) for q in quotes]
         encoded = tokenizer([a for a, _ in pairs], [b for _, b in pairs], padding=True, truncation=True, return_tensors="pt")
         with torch.inference_mode():
