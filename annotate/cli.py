@@ -38,6 +38,8 @@ def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log more
         format="%(message)s",
         handlers=[RichHandler(console=err, show_time=False, show_path=False)],
     )
+    # Model loading draws its own progress bars on stderr even when it is not a terminal; ours is enough.
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     # Third-party libraries are chatty at INFO; our own warnings (bad bytes in a file) must still show.
     for noisy in ("httpx", "sentence_transformers", "transformers", "urllib3", "datasets"):
         logging.getLogger(noisy).setLevel(logging.WARNING if verbose else logging.ERROR)
@@ -293,6 +295,9 @@ def train(
 
     datasets.disable_progress_bars()
     transformers.utils.logging.disable_progress_bar()
+    if not logging.getLogger().isEnabledFor(logging.INFO):
+        # Importing transformers resets its log level; its report that the new head starts untrained is expected.
+        transformers.logging.set_verbosity_error()
     settings = Settings(epochs=epochs, seed=seed, test_size=test_size, max_length=max_length)
     with progress() as bar:
         task = bar.add_task("training", total=None)

@@ -217,6 +217,9 @@ def _describe_run(text: str, tokens, i: int, j: int, words: list[str]) -> NameRu
     return NameRun(tokens[i][0], tokens[j - 1][1], words, person, titles, modifiers, organisation)
 
 
+INDEFINITE = {"a", "an", "one", "another"}
+
+
 def resolve(index: EntityIndex, speaker: Speaker, previous: list[Speaker]) -> str:
     """The canonical name for a source mention."""
     words = [_bare(w) for w in speaker.text.split()]
@@ -233,6 +236,8 @@ def resolve(index: EntityIndex, speaker: Speaker, previous: list[Speaker]) -> st
         return speaker.text
     head = lowered[-1]
     capitals = [w for w in words if _is_capitalised(w) and w.lower() not in DETERMINERS]
+    if lowered[0] in INDEFINITE:  # "a senior official", "an aide": an unnamed source, not someone named nearby
+        return _as_written(speaker)
     if head in PERSON_ROLES and (lowered[0] in DETERMINERS or speaker.text.split()[0].endswith(("'s", "’s"))):
         modifiers = {w for w in lowered[1:-1]}
         return (index.person_before(speaker.start, role=head, modifiers=modifiers)

@@ -13,7 +13,7 @@ import shutil
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -270,6 +270,7 @@ def train(
     if len(quotes) < 2:
         raise UserError(f"{dataset}: {len(quotes)} labelled quote(s); training needs at least 2")
     train_quotes, test_quotes, stratified = split(quotes, settings.test_size, settings.seed)
+    settings = replace(settings, epochs=settings.epochs or epochs_for(len(train_quotes)))
     model, tokenizer = fine_tune(train_quotes, target, base_model, settings, on_step)
     output.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=output.parent, prefix=f".{output.name}.", suffix=".tmp"))

@@ -124,3 +124,9 @@ def test_lede_description_takes_the_name_that_opens_the_next_paragraph() -> None
 def test_pronoun_falls_back_to_the_last_speaker() -> None:
     text = "“Why should we pay?” Dorota asked. “Never!” she shouted."
     assert [name for _, _, name in attributed(text)] == ["Dorota", "Dorota"]
+
+
+def test_an_unnamed_source_is_not_resolved_to_a_person_named_nearby() -> None:
+    text = ("A senior EU official, speaking on condition of anonymity, said the talks would resume in May.\n\n"
+            "Trade Commissioner Maria Lind said the bloc was ready to compromise.")
+    assert [name for _, _, name in attributed(text)] == ["senior EU official", "Maria Lind"]

@@ -1,0 +1,114 @@
+"""`annotate prelabel` end to end through the real console script and the real default model."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from annotate.data import QUOTE_TYPES, STANCE_LABELS
+from annotate.documents import InputError, iter_documents
+
+ARTICLE = (
+    "Ministers back new rail link\n\n"
+    "LONDON - The transport minister, Helen Marsh, said on Monday that the new line would open in 2030.\n\n"
+    "\u201cThis is the biggest investment in a generation,\u201d Marsh told reporters. \u201cIt will change the north.\u201d\n\n"
+    "Opposition leader Tom Reyes warned the costs were out of control.\n"
+)
+
+
+def annotate(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    script = Path(sys.executable).parent / "annotate"
+    return subprocess.run([str(script), *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("inputs")
+    (folder / "b_article.txt").write_text(ARTICLE, encoding="utf-8")
+    (folder / "a_empty.txt").write_text("", encoding="utf-8")
+    (folder / "c_latin1.txt").write_bytes("Caf\xe9 owner Ana Ruiz said the rent was too high.\n".encode("latin-1"))
+    (folder / "docs.jsonl").write_text(json.dumps({"id": "wire-1", "text": ARTICLE}) + "\n", encoding="utf-8")
+    (folder / "photo.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    (folder / "binary.txt").write_bytes(b"\x00\x01\x02binary\x00")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def run(inputs: Path) -> tuple[subprocess.CompletedProcess, list[dict]]:
+    paths = ["b_article.txt", "a_empty.txt", "c_latin1.txt", "docs.jsonl", "photo.png", "binary.txt", "missing.txt"]
+    result = annotate("prelabel", *paths, "--output", "out.jsonl", cwd=inputs)
+    records = [json.loads(line) for line in (inputs / "out.jsonl").read_text(encoding="utf-8").splitlines()]
+    return result, records
+
+
+def test_good_inputs_are_labelled_and_bad_ones_named_in_one_line_each(run) -> None:
+    result, records = run
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert [r["id"] for r in records] == ["b_article.txt", "a_empty.txt", "c_latin1.txt", "wire-1"]
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 4
+    for name in ("photo.png", "binary.txt", "missing.txt"):
+        assert sum(name in line for line in errors) == 1
+
+
+def test_non_utf8_bytes_are_replaced_with_a_warning_naming_the_file(run) -> None:
+    result, records = run
+    assert "c_latin1.txt" in result.stderr and "UTF-8" in result.stderr
+    latin = next(r for r in records if r["id"] == "c_latin1.txt")
+    assert latin["text"].startswith("Caf\ufffd owner")
+
+
+def test_empty_file_gives_a_record_without_quotes(run) -> None:
+    _, records = run
+    empty = next(r for r in records if r["id"] == "a_empty.txt")
+    assert empty["text"] == "" and empty["quotes"] == []
+
+
+def test_records_follow_the_schema_and_offsets_hold(run, inputs: Path) -> None:
+    _, records = run
+    article = next(r for r in records if r["id"] == "b_article.txt")
+    assert article["text"] == ARTICLE
+    assert article["source"].endswith("b_article.txt") and article["model_version"]
+    quotes = article["quotes"]
+    assert len(quotes) >= 3
+    for quote in quotes:
+        assert set(quote) == {"id", "start", "end", "text", "type", "cue", "speaker", "stance", "score"}
+        assert ARTICLE[quote["start"] : quote["end"]] == quote["text"]
+        assert quote["type"] in QUOTE_TYPES
+        assert quote["stance"]["label"] in STANCE_LABELS
+        assert set(quote["stance"]["scores"]) == set(STANCE_LABELS)
+        for span in (quote["cue"], quote["speaker"]):
+            if span is not None:
+                assert ARTICLE[span["start"] : span["end"]] == span["text"]
+    direct = [q for q in quotes if q["type"] == "direct"]
+    assert [q["text"] for q in direct] == ["This is the biggest investment in a generation,", "It will change the north."]
+    assert {q["speaker"]["name"] for q in direct} == {"Helen Marsh"}
+
+
+def test_label_studio_format_writes_tasks_with_predictions(inputs: Path) -> None:
+    result = annotate("prelabel", "b_article.txt", "--output", "tasks.json", "--format", "label-studio", cwd=inputs)
+    assert result.returncode == 0, result.stderr
+    tasks = json.loads((inputs / "tasks.json").read_text(encoding="utf-8"))
+    assert len(tasks) == 1 and tasks[0]["data"]["text"] == ARTICLE
+    labels = [r["value"]["labels"][0] for r in tasks[0]["predictions"][0]["result"] if r.get("from_name") == "label"]
+    assert "Quote" in labels and "Speaker" in labels
+
+
+def test_a_bad_target_file_is_one_line_and_writes_nothing(inputs: Path) -> None:
+    (inputs / "bad.yaml").write_text("name: [unclosed\n", encoding="utf-8")
+    result = annotate("prelabel", "b_article.txt", "--output", "never.jsonl", "--target", "bad.yaml", cwd=inputs)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert [line for line in result.stderr.splitlines() if line.strip()] == [result.stderr.strip()]
+    assert not (inputs / "never.jsonl").exists()
+
+
+def test_folders_are_read_in_sorted_order(inputs: Path) -> None:
+    documents = [d for d in iter_documents([inputs]) if not isinstance(d, InputError)]
+    names = [d.id for d in documents]
+    assert names[:3] == ["a_empty.txt", "b_article.txt", "c_latin1.txt"]
