@@ -6,8 +6,6 @@ import json
 import logging
 import os
 import sys
-import tempfile
-from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
@@ -20,6 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from . import studio
 from .documents import InputError, iter_documents
 from .errors import UserError
+from .files import atomic_file
 
 app = typer.Typer(help="Pre-label quotes, speakers and stance in news text; round-trip them through Label Studio.", no_args_is_help=True, pretty_exceptions_enable=False)
 # Soft wrap: an error stays one line however narrow the terminal (or 80 columns when not one).
@@ -40,6 +39,7 @@ def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log more
     )
     # Model loading draws its own progress bars on stderr even when it is not a terminal; ours is enough.
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("HF_DATASETS_DISABLE_PROGRESS_BARS", "1")
     # Third-party libraries are chatty at INFO; our own warnings (bad bytes in a file) must still show.
     for noisy in ("httpx", "sentence_transformers", "transformers", "urllib3", "datasets"):
         logging.getLogger(noisy).setLevel(logging.WARNING if verbose else logging.ERROR)
@@ -61,20 +61,6 @@ def progress() -> Progress:
         transient=True,
         disable=not err.is_terminal,
     )
-
-
-@contextmanager
-def atomic_output(path: Path, mode: str = "w"):
-    """Write to a temporary file beside ``path`` and rename it into place only on success."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, mode, encoding="utf-8") as handle:
-            yield handle
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def build_prelabeller(stance_model: str | None, target: Path | None, batch_size: int):
@@ -139,7 +125,7 @@ def prelabel(
         for document in prelabeller.prelabel(documents):
             labelled.append(document)
             bar.advance(task)
-    with atomic_output(output) as handle:
+    with atomic_file(output) as handle:
         if output_format is OutputFormat.jsonl:
             for document in labelled:
                 handle.write(json.dumps(document.to_dict(), ensure_ascii=False) + "\n")

@@ -8,9 +8,6 @@ counted, never exported as if labelled. Each annotated quote is compared with th
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -24,7 +21,9 @@ from datasets.utils.metadata import MetadataConfigs
 from huggingface_hub import DatasetCard, DatasetCardData
 
 from .data import QUOTE_TYPES, STANCE_LABELS, Quote
+from .agreement import agreement_from_documents
 from .errors import UserError
+from .files import atomic_folder
 from .labelstudio import result_to_quotes
 
 if TYPE_CHECKING:
@@ -226,7 +225,13 @@ def export_rows(tasks: list[dict[str, Any]]) -> ExportRows:
     return ExportRows(quote_rows, document_rows, summary)
 
 
-def _card(name: str, summary: ExportSummary, target: Target, datasets: Mapping[str, Dataset]) -> DatasetCard:
+def _figure(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+def _card(
+    name: str, summary: ExportSummary, target: Target, datasets: Mapping[str, Dataset], agreement: Mapping[str, Any]
+) -> DatasetCard:
     card_data = DatasetCardData(pretty_name=f"{name}: quotes, speakers and stance")
     MetadataConfigs(
         {config: {"data_files": [{"split": "train", "path": f"{config}/train.parquet"}]} for config in datasets}
@@ -315,17 +320,26 @@ Pre-labelling model version(s): {versions}.
 *kept*: same span, type, stance and speaker name as the pre-label; *edited*: matched to a pre-label (same
 region id, else at least {MIN_OVERLAP:.0%} span overlap) with something changed; *deleted*: a pre-labelled quote
 the annotator removed; *added*: a quote the annotator drew that no pre-label matches (its `prelabel_*` fields are null).
+
+## Inter-annotator agreement
+
+On tasks with two or more annotations, every pair of annotations compared; stance and speaker on the quotes both
+annotators marked (spans overlapping by at least half of each).
+
+| measure | value |
+|---|---|
+| tasks with several annotations | {agreement["tasks_with_several_annotations"]} |
+| annotation pairs compared | {agreement["annotation_pairs"]} |
+| quote span F1 between annotators | {_figure(agreement["quote_span_f1"])} |
+| stance: Krippendorff's alpha (nominal) | {_figure(agreement["stance_alpha"])} |
+| stance: share of identical labels | {_figure(agreement["stance_agreement"])} |
+| speaker: share of the same speaker | {_figure(agreement["speaker_agreement"])} |
 """
     return DatasetCard(content)
 
 
 def _is_export(path: Path) -> bool:
     return (path / RAW_EXPORT).is_file() and (path / "README.md").is_file()
-
-
-def _typed_dataset(rows: list[dict[str, Any]], features: Features) -> Dataset:
-    # Column-wise, so a project with nothing annotated yet still gives an empty, typed dataset.
-    return Dataset.from_dict({column: [row[column] for row in rows] for column in features}, features=features)
 
 
 def write_dataset(
@@ -337,41 +351,19 @@ def write_dataset(
 ) -> ExportSummary:
     """Write the dataset folder atomically: built beside ``output`` and renamed into place, replacing an
     earlier export there only once the new one is complete."""
-    if output.exists() and not _is_export(output):
-        raise UserError(f"{output} exists and is not an earlier export; choose another --output")
     rows = export_rows(tasks)
     if not rows.documents:
         raise UserError(f"nothing to export: {name} has no submitted human annotations yet")
-    output.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=output.parent, prefix=f".{output.name}.", suffix=".tmp"))
-    try:
+    with atomic_folder(output, _is_export, "an earlier export") as folder:
         datasets = {
-            "quotes": _typed_dataset(rows.quotes, QUOTE_FEATURES),
-            "documents": _typed_dataset(rows.documents, DOCUMENT_FEATURES),
+            "quotes": Dataset.from_list(rows.quotes, features=QUOTE_FEATURES),
+            "documents": Dataset.from_list(rows.documents, features=DOCUMENT_FEATURES),
         }
         for config, dataset in datasets.items():
-            (staging / config).mkdir()
-            dataset.to_parquet(staging / config / "train.parquet")
-        (staging / RAW_EXPORT).parent.mkdir()
-        (staging / RAW_EXPORT).write_text(json.dumps(tasks, ensure_ascii=False, indent=1), encoding="utf-8")
-        _card(name, rows.summary, target, datasets).save(staging / "README.md")
-        _replace(staging, output)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+            (folder / config).mkdir()
+            dataset.to_parquet(folder / config / "train.parquet")
+        (folder / RAW_EXPORT).parent.mkdir()
+        (folder / RAW_EXPORT).write_text(json.dumps(tasks, ensure_ascii=False, indent=1), encoding="utf-8")
+        agreement = agreement_from_documents(rows.documents)
+        _card(name, rows.summary, target, datasets, agreement).save(folder / "README.md")
     return rows.summary
-
-
-def _replace(staging: Path, output: Path) -> None:
-    if not output.exists():
-        os.replace(staging, output)
-        return
-    previous = Path(tempfile.mkdtemp(dir=output.parent, prefix=f".{output.name}.", suffix=".old"))
-    os.replace(output, previous / output.name)
-    try:
-        os.replace(staging, output)
-    except BaseException:
-        os.replace(previous / output.name, output)
-        previous.rmdir()
-        raise
-    shutil.rmtree(previous)

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import shutil
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -20,6 +18,7 @@ from typing import Any
 
 from .data import STANCE_LABELS, Quote
 from .errors import UserError
+from .files import atomic_folder
 from .gold import load_export, reference_from_row
 from .metrics import stance_scores
 from .stance import Target, load_stance_model, stance_input
@@ -241,17 +240,8 @@ Held out: {held_out}.
     return str(ModelCard(content))
 
 
-def _move_into_place(staging: Path, output: Path) -> None:
-    """Rename the finished folder to ``output``, replacing an earlier model there only now."""
-    if output.exists():
-        if not (output / METRICS_FILE).is_file():
-            raise UserError(f"{output} exists and is not a model written by annotate train; choose another --output")
-        previous = Path(tempfile.mkdtemp(dir=output.parent, prefix=f".{output.name}.", suffix=".old"))
-        os.replace(output, previous / output.name)
-        os.replace(staging, output)
-        shutil.rmtree(previous)
-    else:
-        os.replace(staging, output)
+def _is_model(folder: Path) -> bool:
+    return (folder / METRICS_FILE).is_file()
 
 
 def train(
@@ -264,7 +254,7 @@ def train(
 ) -> dict[str, Any]:
     """Fine-tune on the dataset's quotes, hold out ``settings.test_size`` of them for the reported metrics,
     and write the model folder (model, tokenizer, card, metrics.json) to ``output`` in one rename."""
-    if output.exists() and not (output / METRICS_FILE).is_file():
+    if output.exists() and not _is_model(output):  # checked before training too, not to waste minutes on it
         raise UserError(f"{output} exists and is not a model written by annotate train; choose another --output")
     quotes = load_labelled_quotes(dataset)
     if len(quotes) < 2:
@@ -272,11 +262,8 @@ def train(
     train_quotes, test_quotes, stratified = split(quotes, settings.test_size, settings.seed)
     settings = replace(settings, epochs=settings.epochs or epochs_for(len(train_quotes)))
     model, tokenizer = fine_tune(train_quotes, target, base_model, settings, on_step)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=output.parent, prefix=f".{output.name}.", suffix=".tmp"))
-    # The staging folder is named like the output so the loader records the right model version.
-    folder = staging / output.name
-    try:
+    # The folder is built under its final name, so the loader records the right model version while scoring.
+    with atomic_folder(output, _is_model, "a model written by annotate train") as folder:
         model.save_pretrained(folder)
         tokenizer.save_pretrained(folder)
         info = {
@@ -295,7 +282,4 @@ def train(
         }
         (folder / METRICS_FILE).write_text(json.dumps(info, indent=1, ensure_ascii=False), encoding="utf-8")
         (folder / "README.md").write_text(_card(output.name, info), encoding="utf-8")
-        _move_into_place(folder, output)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     return info

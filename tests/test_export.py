@@ -4,6 +4,7 @@ annotators do, exported, and loaded back with ``datasets.load_dataset``."""
 from __future__ import annotations
 
 import json
+import re
 import socket
 import subprocess
 import sys
@@ -255,6 +256,13 @@ def test_card_counts_and_raw_export(export, scenario):
     ):
         assert line in card
     assert MODEL_VERSION in card and "S-400" in card
+    # Agreement: only the news task has two annotations; they disagree on the added quote and on one stance.
+    assert "| tasks with several annotations | 1 |" in card
+    assert "| annotation pairs compared | 1 |" in card
+    span_f1 = re.search(r"\| quote span F1 between annotators \| ([0-9.]+) \|", card)
+    assert span_f1 and 0.5 < float(span_f1.group(1)) < 1.0
+    stance_share = re.search(r"\| stance: share of identical labels \| ([0-9.]+) \|", card)
+    assert stance_share and float(stance_share.group(1)) < 1.0
     raw = json.loads((export / "raw" / "label_studio_export.json").read_text(encoding="utf-8"))
     assert sorted(task["id"] for task in raw) == sorted(scenario.tasks.values())
     assert not [p for p in export.parent.iterdir() if p.name.startswith(".")], "temporary folders left behind"

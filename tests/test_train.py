@@ -8,7 +8,6 @@ import subprocess
 import sys
 from dataclasses import replace
 from itertools import cycle, product
-from pathlib import Path
 
 import pytest
 import torch
