@@ -37,13 +37,16 @@ PARTICIPLES = (
     "emphasising emphasizing acknowledging admitting alleging complaining indicating reiterating confirming "
     "announcing repeating asserting underlining underscoring writing"
 ).split()
+# With CUE_RE's fixed participial phrases ("..., pointing out that ...").
+PARTICIPLE_CUES = set(PARTICIPLES) | {"pointing out", "making clear", "making it clear"}
 TELL_FORMS = {"told", "tells", "tell", "telling"}
 # Past participles that open an aside between a subject and its cue ("X, asked about the talks, said").
 PARTICIPIAL_ASIDES = set("asked reached contacted interviewed pressed questioned briefed quoted".split())
 # Cues that take a reported clause far more often than a noun object.
 RELAXED_FORMS = TELL_FORMS | set("said says say saying added adds adding insisted insists argued argues".split())
 # Inverted attribution (", said X.") only occurs with a few verbs.
-INVERTIBLE = {"said", "says", "added", "adds", "warned", "insisted", "noted", "explained", "wrote", "asked"}
+INVERTIBLE = {"said", "says", "added", "adds", "warned", "insisted", "noted", "explained", "wrote", "asked", "stated",
+              "declared", "replied", "argued", "stressed", "admitted", "recalled"}
 
 PERSON_ROLES = set(
     "president minister secretary spokesman spokeswoman spokesperson official officials officer aide adviser "
@@ -51,7 +54,8 @@ PERSON_ROLES = set(
     "ceo executive lawmaker lawmakers senator congressman congresswoman analyst analysts expert experts prosecutor "
     "prosecutors judge governor mayor premier chancellor king queen prince representative representatives "
     "negotiator negotiators deputy counterpart manager founder professor researcher economist governments "
-    "authorities spokespeople staff coach".split()
+    "authorities spokespeople staff coach leaders lawyer lawyers attorney attorneys barrister solicitor captain "
+    "player players".split()
 )
 ORG_ROLES = set(
     "ministry department agency government office administration embassy military army presidency company firm "
@@ -63,6 +67,8 @@ ORG_ROLES = set(
 ROLE_WORDS = PERSON_ROLES | ORG_ROLES
 # Heads that name no identifiable source ("according to sources", "local media reported").
 UNIDENTIFIABLE = set("source sources report reports media people observers some many others critics someone".split())
+# Documents that speak for their authors.
+DOCUMENT_SOURCES = set("filing filings statement statements document documents survey poll study census".split())
 PRONOUNS = {"he", "she", "they", "it", "we", "i"}
 DETERMINERS = {"the", "a", "an", "its", "his", "her", "their", "our"}
 CONNECTORS = {"of", "for", "and", "&", "de", "van", "von", "bin", "al", "da", "del", "der", "le", "la"}
@@ -93,6 +99,8 @@ FINITE_MARKERS = set(
     "spent stood thought knew became began brought bought built chose cut drew drove fought found held hit led "
     "meant understood".split()
 )
+AUXILIARIES = set("is are was were will would could can may might should must shall has have had does do did".split())
+SUBORDINATOR_RE = re.compile(r"\b(?:after|because|since|when|as|before|while|although|though|once)\s+")
 PREPOSITIONS = set("to on at in by with from for of about after before during under over".split())
 # Lower-case words that never sit inside a speaker's noun phrase.
 FUNCTION_WORDS = set(
@@ -129,6 +137,7 @@ BOILERPLATE_RE = re.compile(
 )
 DATELINE_RE = re.compile(r"[A-Z][^.!?\"“”\n]{0,80}?(?:\([^)\n]{1,50}\))?\s+[—–-]{1,2}\s+(?=[A-Z“\"])")
 WORD_RE = re.compile(r"\S+")
+AGE_RE = re.compile(r"\d{1,3}-year-old")  # "the 64-year-old said": a description like "the minister"
 SENTENCE_END_RE = re.compile(r"[.!?…]+[)\]]*(?=\s+[\"“‘'«(\[A-Z0-9…]|\s*$)")
 
 _WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
@@ -153,7 +162,9 @@ ADJUNCT_RE = re.compile(
 # A reported action coordinated after the report ("said A and urged B to act") is the speaker's, not content.
 REPORTED_ACTIONS = "urged called asked vowed pledged promised demanded appealed gave declined refused".split()
 CLAUSE_CUT_RE = re.compile(
-    r",\s+(?:" + "|".join(PARTICIPLES) + r"|according\s+to|while|whereas)\b|;|\s[—–]\s"
+    r",\s+(?:" + "|".join(c.replace(" ", r"\s+") for c in PARTICIPLE_CUES) + r"|according\s+to|while|whereas)\b"
+    # the writer's comment on the report (", a move that analysts welcomed")
+    r"|,\s+an?\s+\w+(?:\s+\w+)?\s+(?:that|which)\b|;|\s[—–]\s"
     r"|,?\s+(?:and|but)\s+(?:" + "|".join(REPORTED_ACTIONS) + r")\b", re.IGNORECASE
 )
 DANGLING_TAIL_RE = re.compile(r"(?:[,;]?\s+(?:and|but|while|whereas|or))+\s*$")
@@ -170,6 +181,7 @@ MAX_UNCLOSED_REACH = 1500  # an unclosed quotation mark never reaches further th
 MAX_SINGLE_QUOTED = 300  # single marks mostly wrap short terms; longer spans are apostrophes gone wrong
 SCARE_QUOTE_WORDS = 3  # a quoted term this short without a speech cue is a scare quote, not a quotation
 MAX_CLAUSE = 1000  # a reported clause is at most this long (bounds the work on text without sentence ends)
+MAX_APPOSITIVE_TOKENS = 30  # "X, who had been booed by ... in the first half, said" still fits
 LEAD_IN_TAIL_WORDS = 6  # "X told reporters in Ankara on Tuesday:" still introduces the next paragraph
 FLOATING_REACH = 3  # paragraphs over which a fully quoted paragraph inherits the previous speaker
 
@@ -302,7 +314,9 @@ def find_regions(text: str, start: int, end: int) -> list[Region]:
             ends = list(SENTENCE_END_RE.finditer(text, open_at, reach))
             reach = ends[-1].end() if ends else open_at + 1
         _add_region(text, regions, open_at, open_at + 1, reach, reach, False)
-    regions.extend(_single_regions(text, start, end, regions))
+    singles = _single_regions(text, start, end, regions)
+    nested = {k for single in singles for k in _regions_between(regions, single.outer_start, single.outer_end)}
+    regions = [region for k, region in enumerate(regions) if k not in nested] + singles
     regions.sort(key=lambda r: r.outer_start)
     return regions
 
@@ -315,22 +329,31 @@ def _add_region(text: str, regions: list[Region], outer_start: int, start: int, 
 
 
 def _single_regions(text: str, start: int, end: int, doubles: list[Region]) -> list[Region]:
+    """Balanced single-quoted passages whose marks lie outside double-quoted ones. Only a single-quoted utterance
+    (British style) may hold double-quoted passages, which are then nested quotations inside it."""
     found = []
-    for gap_start, gap_end in _gaps(start, end, doubles):
-        open_at = None
-        for i in range(gap_start, gap_end):
-            if text[i] not in SINGLE_MARKS:
-                continue
-            role = _mark_role(text, i, gap_start, gap_end)
-            if role == "open" or (role == "either" and open_at is None):
-                open_at = i
-            elif role in ("close", "either") and open_at is not None:
-                if i - open_at <= MAX_SINGLE_QUOTED:
-                    s, e = _strip(text, open_at + 1, i)
-                    if e > s:
-                        found.append(Region(s, e, open_at, i + 1, True))
-                open_at = None
+    open_at = None
+    for i in range(start, end):
+        if text[i] not in SINGLE_MARKS or _inside(i, doubles):
+            continue
+        role = _mark_role(text, i, start, end)
+        if role == "open" or (role == "either" and open_at is None):
+            open_at = i
+        elif role in ("close", "either") and open_at is not None:
+            s, e = _strip(text, open_at + 1, i)
+            utterance = e > s and _is_utterance(text, s, e)
+            nests = bool(_regions_between(doubles, open_at, i))
+            if e > s and i - open_at <= (MAX_UNCLOSED_REACH if utterance else MAX_SINGLE_QUOTED) and (
+                    utterance or not nests):
+                found.append(Region(s, e, open_at, i + 1, True))
+            open_at = None
     return found
+
+
+def _is_utterance(text: str, start: int, end: int) -> bool:
+    """Shaped like quoted speech: a capital first and sentence punctuation (or a comma) last."""
+    last = text[start:end].rstrip(CLOSING_MARKS + "\"'")
+    return text[start].isupper() and bool(last) and last[-1] in TERMINAL + ","
 
 
 def _gaps(start: int, end: int, regions: list[Region]):
@@ -419,7 +442,7 @@ def _np_kind(word: str) -> str | None:
         return "det"
     if low in CONNECTORS:
         return "conn"
-    if low in ROLE_WORDS or low in UNIDENTIFIABLE:
+    if low in ROLE_WORDS or low in UNIDENTIFIABLE or AGE_RE.fullmatch(low):
         return "role"
     if _is_capitalised(bare):
         return None if bare in CAPITALISED_NON_NAMES else "cap"
@@ -440,6 +463,8 @@ def identifiable(text: str, span: tuple[int, int] | None, strict: bool = False) 
     if len(words) == 1 and words[0].lower() in PRONOUNS:
         return True
     if any(_is_capitalised(w) and w.lower() not in DETERMINERS for w in words) or words[-1].lower() in ROLE_WORDS:
+        return True
+    if words[-1].lower() in DOCUMENT_SOURCES:  # "according to a regulatory filing"
         return True
     return not strict and len(words) > 1 and words[0].lower() in DETERMINERS
 
@@ -497,23 +522,24 @@ def _skip_appositive(tokens: list[tuple[int, int, str]], comma: int) -> int | No
     """Index of the token that ends the subject before a cue preceded by a comma: the name before an appositive
     ("X, a spokesman for Y, said" -> X), or a name set off after its description ("the prime minister, X,
     said" -> X). None when the comma ends something else (a trailing attribution's content)."""
-    for j in range(comma - 1, max(-1, comma - 16), -1):
+    for j in range(comma - 1, max(-1, comma - MAX_APPOSITIVE_TOKENS), -1):
         if tokens[j][2].endswith(","):
             segment = [_bare(w) for _, _, w in tokens[j + 1 : comma + 1]]
             first = segment[0].lower()
             name = _bare(tokens[j][2])
             # "the prime minister, X, said" / "Russia's ambassador to Turkey, X, said": the name is the subject.
             description = [_bare(w).lower() for _, _, w in tokens[max(0, j - 3) : j + 1]]
-            if all(_is_capitalised(w) or w.lower() in CONNECTORS for w in segment) and any(
-                    w in ROLE_WORDS for w in description):
+            capitalised_segment = all(_is_capitalised(w) or w.lower() in CONNECTORS for w in segment)
+            if capitalised_segment and any(w in ROLE_WORDS for w in description):
                 return comma
-            looks_appositive = first in DETERMINERS or first in ROLE_WORDS or first in ("who", "which") or (
+            if capitalised_segment and _is_capitalised(name):  # a list inside a name ("Health, Labor and ...")
+                continue
+            looks_appositive = first in DETERMINERS or first in ROLE_WORDS or first in ("who", "whose", "which") or (
                 first.isdigit() or segment[0] in TITLE_WORDS or any(w.lower() in PERSON_ROLES for w in segment[:3])
                 or _participial_aside(segment) or segment[1:2] and segment[1].lower() in DETERMINERS)
             if looks_appositive and name.isdigit():  # "Jane Doe, 45, a nurse, said"
                 return _skip_appositive(tokens, j)
-            if looks_appositive and (_is_capitalised(name) or name.lower() in ROLE_WORDS) and (
-                    name not in CAPITALISED_NON_NAMES):
+            if looks_appositive and _np_kind(name) in ("cap", "role"):
                 return j
             return None
         if re.search(r"[;:.!?]$", tokens[j][2]):
@@ -527,7 +553,8 @@ def _participial_aside(words: list[str]) -> bool:
     first = words[0].lower()
     second = words[1].lower() if len(words) > 1 else ""
     return first in PARTICIPLES or first in PARTICIPIAL_ASIDES or (
-        first.endswith("ing") and (second in PREPOSITIONS or second in DETERMINERS))
+        # "X, prosecuting, told the court"
+        first.endswith("ing") and (not second or second in PREPOSITIONS or second in DETERMINERS))
 
 
 def np_after(text: str, pos: int, end: int) -> tuple[int, int] | None:
@@ -716,11 +743,16 @@ def _sentence_candidates(text: str, para: Paragraph, sentence: tuple[int, int]) 
         if verb == "according to":
             found.extend(_according_to(text, para, clause_start, s_end, cue))
             continue
-        mention = None if lead.endswith(",") and verb in PARTICIPLES else np_before(text, s_start, m.start())
-        if mention is None and lead.split()[-1:] in (["and"], ["but"]):  # "X said A but warned that B"
-            mention = last_mention
-        if verb in PARTICIPLES:
-            mention = mention or last_mention or _subject(text, clause_start, s_end)
+        word, word_start = _word_before_cue(text, s_start, m.start())
+        if word in ("and", "but"):  # "X said A but warned that B", "X criticised the plan and said B"
+            mention = last_mention or _subject(text, clause_start, s_end)
+        elif word == "who":  # "the ambassador, X, who told reporters that ..."
+            mention = np_before(text, s_start, word_start)
+        else:
+            mention = None if lead.endswith(",") and verb in PARTICIPLE_CUES else np_before(text, s_start, m.start())
+        if verb in PARTICIPLE_CUES:  # "..., after the airline cut its forecast, saying B": that clause's subject
+            mention = (mention or last_mention or _subordinate_subject(text, clause_start, m.start())
+                       or _subject(text, clause_start, s_end))
         if mention is None:
             if verb in INVERTIBLE and lead.endswith(","):  # "CONTENT, said X."
                 mention = np_after(text, _strip(text, m.end(), s_end)[0], s_end)
@@ -732,7 +764,7 @@ def _sentence_candidates(text: str, para: Paragraph, sentence: tuple[int, int]) 
         after = _content_after(text, m.end(), min(s_end, m.end() + MAX_CLAUSE), verb)
         if after is not None:
             start, introduced = after
-            if verb in THAT_ONLY_FORMS and not introduced:
+            if verb in THAT_ONLY_FORMS and not introduced and not _starts_with_finite_verb_phrase(text, start):
                 continue
             start, end = _trim_content(text, start, _cut_point(text, start, min(s_end, start + MAX_CLAUSE),
                                                                para.regions))
@@ -746,6 +778,45 @@ def _sentence_candidates(text: str, para: Paragraph, sentence: tuple[int, int]) 
         if comma.endswith(",") and _trailing_rest_ok(text, m.end(), s_end):
             found.extend(_before_cue(text, clause_start, len(comma) + s_start - 1, cue, mention, 0.75))
     return found
+
+
+def _word_before_cue(text: str, start: int, pos: int) -> tuple[str, int]:
+    """The last word before a cue past adverbs and auxiliaries ("and has also said" -> "and"), and its start."""
+    for m in reversed(list(WORD_RE.finditer(text, max(start, pos - 100), pos))):
+        if m.group().lower() not in BEFORE_CUE:
+            return m.group().lower(), m.start()
+    return "", pos
+
+
+def _starts_with_finite_verb_phrase(text: str, pos: int) -> bool:
+    """A short subject then an auxiliary or modal ("the goal should have stood"): a reported clause even without
+    "that" after a cue that usually takes a noun ("claimed victory", "denied the charges")."""
+    for raw in text[pos : pos + 80].split()[:5]:
+        word = _bare(raw).lower()
+        if word in AUXILIARIES:
+            return True
+        if _np_kind(raw) is None or raw.endswith(","):
+            return False
+    return False
+
+
+def _subordinate_subject(text: str, start: int, pos: int) -> tuple[int, int] | None:
+    """The subject of the last subordinate clause before ``pos`` ("after the airline cut its forecast")."""
+    openers = list(SUBORDINATOR_RE.finditer(text, max(start, pos - 300), pos))
+    if not openers:
+        return None
+    tokens = _tokens(text, openers[-1].end(), pos)
+    words = []
+    for k, (s, e, raw) in enumerate(tokens):
+        following = _np_kind(tokens[k + 1][2]) if k + 1 < len(tokens) else None
+        # a verb ends the subject: an auxiliary, a past tense, or a word followed by its object's determiner
+        if words and (_bare(raw).lower() in FINITE_MARKERS or (raw.islower() and raw.endswith("ed"))
+                      or following in ("det", "pron")):
+            break
+        if _np_kind(raw) not in ("det", "adj", "cap", "role"):
+            return None
+        words.append((s, e))
+    return (words[0][0], words[-1][1]) if words else None
 
 
 def _trailing_rest_ok(text: str, pos: int, end: int) -> bool:
@@ -777,8 +848,9 @@ def _according_to(text: str, para: Paragraph, start: int, end: int, cue: Span) -
         content = _trim_content(text, comma + 1, _cut_point(text, comma + 1, end, para.regions))
         return [Candidate(*content, cue, source, 0.75)] if content[1] - content[0] >= 10 else []
     comma = text.rfind(",", start, cue.start)
+    rest = text[source[1] : end].strip(" .!?\"”")  # nothing, or a new coordinated clause (", and others say")
     # '"...," X said, according to Y' reports X's words: the source Y is only the channel.
-    if lead.endswith(",") and not text[source[1] : end].strip(" .!?\"”") and not any(
+    if lead.endswith(",") and (not rest or re.match(r",\s*(?:and|but)\s", rest)) and not any(
             _cue_matches(text, (start, comma), para.regions)):
         return _before_cue(text, start, comma, cue, source, 0.75)
     return []
@@ -819,13 +891,16 @@ def _direct_attribution(text: str, para: Paragraph, index: int) -> tuple[Span, t
         mention = np_after(text, _strip(text, m.end(), window_end)[0], window_end)
     else:
         mention = np_before(text, region.outer_end, m.start())
-        if mention is not None and re.search(r"\w", text[region.outer_end : mention[0]]):
+        # Only punctuation between the passage and the subject, and no sentence end outside the marks
+        # ('called it a "provocation". Washington said ...' starts a new report).
+        if mention is not None and re.search(r"\w|[.!?]", text[region.outer_end : mention[0]]):
             return None
     return (cue, mention) if identifiable(text, mention) else None
 
 
 def _scare_quote(text: str, region: Region) -> bool:
-    return len(text[region.start : region.end].split()) <= SCARE_QUOTE_WORDS
+    """A short quoted term; a short quoted sentence ('"Nobody listened."') is an utterance."""
+    return len(text[region.start : region.end].split()) <= SCARE_QUOTE_WORDS and text[region.end - 1] not in TERMINAL
 
 
 def _own_sentence(text: str, para: Paragraph, region: Region) -> bool:

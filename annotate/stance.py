@@ -163,7 +163,8 @@ class SimilarityStance(StanceModel):
 
     Each label scores the best cosine similarity of the quote to one of its statements, and a softmax with a
     temperature turns the scores into probabilities. ``none`` also wins when the quote is far from the target's
-    description, i.e. off-topic.
+    description, i.e. off-topic. The quote is encoded without its speaker: the statements name nobody, and a name
+    in front pulls off-topic quotes toward the target (measured); the speaker still counts through the smoothing.
     """
 
     temperature = 0.05
@@ -189,7 +190,7 @@ class SimilarityStance(StanceModel):
         return embeddings.float()
 
     def probabilities(self, quotes: Sequence[Quote]) -> torch.Tensor:
-        embeddings = self._embed([text for text, _ in self._inputs(quotes)])
+        embeddings = self._embed([" ".join(q.text.split()) for q in quotes])
         similarities = embeddings @ self.statements.T
         scores = torch.stack(
             [similarities[:, self.statement_labels == index].max(dim=1).values for index in range(len(STANCE_LABELS))],

@@ -13,7 +13,6 @@ A size of 0 means the whole training part of each fold.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import tempfile
@@ -23,6 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from quiet_cores import pin_cores_and_quiet  # noqa: E402
 from annotate.gold import read_gold_json, write_gold_dataset  # noqa: E402
 from annotate.metrics import stance_scores  # noqa: E402
 from annotate.train import Settings, fine_tune, load_labelled_quotes, score  # noqa: E402
@@ -55,21 +55,11 @@ def main() -> None:
     parser.add_argument("--cores", type=int, default=2)
     args = parser.parse_args()
 
-    import torch
-
-    cpus = sorted(os.sched_getaffinity(0))[: args.cores]
-    os.sched_setaffinity(0, cpus)
-    torch.set_num_threads(len(cpus))
-
-    import datasets
-    import transformers
+    cpus = pin_cores_and_quiet(args.cores)
     from sklearn.model_selection import StratifiedKFold
 
     from annotate.stance import load_stance_model, load_target
 
-    datasets.disable_progress_bars()
-    transformers.utils.logging.disable_progress_bar()
-    transformers.logging.set_verbosity_error()
     target = load_target(args.target)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="learning-curve-") as scratch:

@@ -20,6 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from quiet_cores import pin_cores_and_quiet  # noqa: E402
 from annotate.data import Document, Quote, Speaker, Stance  # noqa: E402
 from annotate.gold import GoldDocument, Reference, read_gold_json, write_gold_dataset  # noqa: E402
 from annotate.train import Settings, epochs_for, train  # noqa: E402
@@ -55,21 +56,10 @@ def main() -> None:
     parser.add_argument("--epochs", type=float, default=None, help="default: annotate train's")
     args = parser.parse_args()
 
-    import torch
-
-    # Pin this process and torch's thread pool to the first ``cores`` CPUs.
-    cpus = sorted(os.sched_getaffinity(0))[: args.cores]
-    os.sched_setaffinity(0, cpus)
-    torch.set_num_threads(len(cpus))
-
-    import datasets
-    import transformers
+    cpus = pin_cores_and_quiet(args.cores)
 
     from annotate.stance import load_target
 
-    datasets.disable_progress_bars()
-    transformers.utils.logging.disable_progress_bar()
-    transformers.logging.set_verbosity_error()
     settings = Settings(epochs=args.epochs)
     with tempfile.TemporaryDirectory(prefix="train-speed-") as scratch:
         dataset = Path(scratch) / "varied-seeds"
@@ -80,7 +70,7 @@ def main() -> None:
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     epochs = settings.epochs or epochs_for(info["train_quotes"])
     seen = info["train_quotes"] * epochs
-    print(f"cores: {len(cpus)} (torch threads {torch.get_num_threads()})")
+    print(f"cores: {len(cpus)} (torch threads {len(cpus)})")
     print(f"quotes: {info['quotes']} ({info['train_quotes']} train, {info['test_quotes']} held out), epochs {epochs:g}, steps {steps[-1][1]}")
     print(f"train + score + save: {elapsed:.0f} s ({elapsed / 60:.1f} min), {seen / elapsed:.1f} training examples/s overall")
     # On a shared machine wall time includes waiting for the CPU: CPU time and the load average tell how much.

@@ -118,17 +118,32 @@ def test_missing_or_unusable_models_are_user_errors(tmp_path, target):
         load_stance_model(str(folder), target)
 
 
-def test_default_model_reads_clear_stances(target):
-    model = load_stance_model(None, target)
-    assert model.version == "all-MiniLM-L6-v2+s400"
-    stances = model.predict(
-        [
-            quote("Ankara will never give up the Russian air defence batteries; the agreement is signed and they arrive soon."),
-            quote("Buying Russian missiles cannot work with alliance defences, and Washington will punish Ankara with sanctions."),
-        ]
-    )
-    assert_valid(stances, 2)
-    assert [s.label for s in stances] == ["favor", "against"]
+@pytest.fixture(scope="module")
+def default_model(target):
+    return load_stance_model(None, target)
+
+
+def test_default_model_reads_clear_stances(default_model):
+    assert default_model.version == "all-MiniLM-L6-v2+s400"
+    texts_and_labels = [
+        ("Ankara will never give up the Russian air defence batteries; the agreement is signed and they arrive soon.", "favor"),
+        ("Buying Russian missiles cannot work with alliance defences, and Washington will punish Ankara with sanctions.", "against"),
+        # Negation: the words of the other side, turned around.
+        ("There is no question of Turkey giving up the Russian missiles.", "favor"),
+        ("Turkey should not go ahead with the Russian missile purchase.", "against"),
+        # Other news of the same articles is about something else.
+        ("Hotel bookings on the coast rose by a third this summer.", "none"),
+        ("The central bank kept interest rates unchanged.", "none"),
+    ]
+    stances = default_model.predict([quote(text) for text, _ in texts_and_labels])
+    assert_valid(stances, len(texts_and_labels))
+    assert [s.label for s in stances] == [label for _, label in texts_and_labels]
+
+
+def test_default_model_reads_the_quote_not_the_speaker_name(default_model):
+    text = "The central bank kept interest rates unchanged."
+    named, anonymous = default_model.predict([quote(text, "Recep Tayyip Erdogan"), quote(text, None)])
+    assert named.scores == pytest.approx(anonymous.scores, abs=1e-5)
 
 
 def test_default_target_has_statements_for_every_label(target):
