@@ -532,8 +532,6 @@ def _skip_appositive(tokens: list[tuple[int, int, str]], comma: int) -> int | No
             capitalised_segment = all(_is_capitalised(w) or w.lower() in CONNECTORS for w in segment)
             if capitalised_segment and any(w in ROLE_WORDS for w in description):
                 return comma
-            if capitalised_segment and _is_capitalised(name):  # a list inside a name ("Health, Labor and ...")
-                continue
             looks_appositive = first in DETERMINERS or first in ROLE_WORDS or first in ("who", "whose", "which") or (
                 first.isdigit() or segment[0] in TITLE_WORDS or any(w.lower() in PERSON_ROLES for w in segment[:3])
                 or _participial_aside(segment) or segment[1:2] and segment[1].lower() in DETERMINERS)
@@ -541,6 +539,8 @@ def _skip_appositive(tokens: list[tuple[int, int, str]], comma: int) -> int | No
                 return _skip_appositive(tokens, j)
             if looks_appositive and _np_kind(name) in ("cap", "role"):
                 return j
+            if not looks_appositive and capitalised_segment and _is_capitalised(name):
+                continue  # a list inside a name ("the Health, Labor and Pensions Committee")
             return None
         if re.search(r"[;:.!?]$", tokens[j][2]):
             return None
@@ -705,13 +705,15 @@ def _trim_content(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def _cue_matches(text: str, sentence: tuple[int, int], regions: list[Region]):
-    """Speech cues outside quotations that are not passive, negated, infinitive or nouns."""
+    """Speech cues outside quotations that are not passive, negated, infinitive, nouns or part of a name ("the
+    United States Congress")."""
     for m in CUE_RE.finditer(text, *sentence):
         if _inside(m.start(), regions):
             continue
         before = text[max(sentence[0], m.start() - 20) : m.start()].split()
         previous = before[-1].lower() if before else ""
-        if previous in BLOCKING_BEFORE or previous.endswith(("n't", "n’t")):
+        if previous in BLOCKING_BEFORE or previous.endswith(("n't", "n’t")) or (
+                m.group()[0].isupper() and before and _is_capitalised(_bare(before[-1]))):
             continue
         yield m, " ".join(m.group().lower().split())
 
@@ -768,7 +770,9 @@ def _sentence_candidates(text: str, para: Paragraph, sentence: tuple[int, int]) 
                 continue
             start, end = _trim_content(text, start, _cut_point(text, start, min(s_end, start + MAX_CLAUSE),
                                                                para.regions))
-            if end <= start or (not introduced and not _is_finite_clause(text, start, end, verb in RELAXED_FORMS)):
+            # after a coordinated cue ("... and had added shifts"), the verb is as often an ordinary one
+            relaxed = verb in RELAXED_FORMS and word not in ("and", "but")
+            if end <= start or (not introduced and not _is_finite_clause(text, start, end, relaxed)):
                 continue
             found.append(Candidate(start, end, cue, mention, 0.8 if introduced else 0.7))
             continue
@@ -1003,6 +1007,8 @@ def find_quotes(text: str) -> list[Quote]:
             continued = []
         if quotes[-1].speaker is None and goes_on:
             continued.append(quotes[-1])
+        elif not goes_on:  # the quotation ended without an attribution: its paragraphs inherit the previous one
+            continued = []
         results.extend(quotes)
     return results
 

@@ -13,8 +13,22 @@ import re
 from dataclasses import dataclass, field
 
 from .data import Quote, Speaker
-from .quotes import (CAPITALISED_NON_NAMES, CONNECTORS, CUE_FORMS, DETERMINERS, ORG_ROLES, PERSON_ROLES, PRONOUNS,
-                     TITLE_WORDS, WORD_RE, _bare, _gaps, _is_capitalised, layout)
+from .quotes import (
+    AGE_RE,
+    CAPITALISED_NON_NAMES,
+    CONNECTORS,
+    CUE_FORMS,
+    DETERMINERS,
+    ORG_ROLES,
+    PERSON_ROLES,
+    PRONOUNS,
+    TITLE_WORDS,
+    WORD_RE,
+    _bare,
+    _gaps,
+    _is_capitalised,
+    layout,
+)
 
 ORG_WORDS = set(
     "Ministry Department Agency Office Government Administration Council Committee Commission Corporation Corp "
@@ -28,6 +42,13 @@ ORG_PREPOSITIONS = {"on", "of", "for", "at"}
 APPOSITIVE_WORDS = 8  # "X, the chief executive of Nile Rail," fits; a longer stretch is no appositive
 LOOKBACK = 200  # mentions searched back for an antecedent (keeps resolution linear in the text)
 LOOKAHEAD = 600  # characters within which a lede's description is followed by the name
+PARAGRAPH_REACH = 2000  # how far back a description looks for its paragraph's start (bounds the work)
+GENDERED_TITLES = {
+    "she": set("mrs ms miss madam lady dame queen princess spokeswoman chairwoman congresswoman businesswoman".split()),
+    "he": set("mr sir lord king prince spokesman chairman congressman businessman".split()),
+}
+# "Ellison said she had ...": the pronoun right after a person's own cue tells the person's gender.
+SELF_REPORT_RE = re.compile(r"[^.!?\"“”‘’\n]{0,60}?\b(?:" + "|".join(CUE_FORMS) + r")\s+(?:that\s+)?(he|she)\b")
 
 
 def _is_acronym(word: str) -> bool:
@@ -46,6 +67,7 @@ class NameRun:
     titles: set[str]  # lower-case title and role words around the name ("president", "spokeswoman")
     modifiers: set[str]  # other words of the title context ("turkish", "turkey", "pentagon")
     organisation: bool
+    age: str | None = None  # "Graham Pellow, 58,"
 
 
 @dataclass
@@ -61,6 +83,8 @@ class EntityIndex:
     positions: list[int] = field(default_factory=list)  # starts of person mentions, in text order
     ends: list[int] = field(default_factory=list)  # their ends
     keys: list[str] = field(default_factory=list)
+    ages: dict[str, str] = field(default_factory=dict)  # "Halvorsen, 64," -> "64"
+    genders: dict[str, str] = field(default_factory=dict)  # "he" / "she", where the text tells
 
     @classmethod
     def build(cls, text: str) -> EntityIndex:
@@ -83,6 +107,9 @@ class EntityIndex:
             index.modifiers.setdefault(key, set()).update(run.modifiers)
             if run.titles or len(run.person) >= 2:
                 index.persons.add(key)
+            if run.age:
+                index.ages[key] = run.age
+        index._learn_genders(quoted)
         for run in index.runs:
             if run.person and not run.organisation and _key(run.person[-1]) in index.persons:
                 index.positions.append(run.start)
@@ -90,10 +117,31 @@ class EntityIndex:
                 index.keys.append(_key(run.person[-1]))
         return index
 
-    def person_before(self, pos: int, role: str | None = None, modifiers: set[str] = frozenset()) -> str | None:
-        """Most recent person named before ``pos`` (with ``role`` among their titles, preferring a modifier
-        match: "the Turkish president")."""
-        k = self._mention_before(pos, role, modifiers)
+    def _learn_genders(self, quoted: list[NameRun]) -> None:
+        """Gender from gendered titles ("Ms", "spokeswoman") or, by majority, from the pronoun that follows a
+        person's own cue ("Ellison said she ...")."""
+        votes: dict[str, dict[str, int]] = {}
+        for run in self.runs + quoted:
+            if run.organisation or not run.person:
+                continue
+            key = _key(run.person[-1])
+            for pronoun, titles in GENDERED_TITLES.items():
+                if any(t.rstrip(".") in titles for t in run.titles):
+                    self.genders[key] = pronoun
+            m = SELF_REPORT_RE.match(self.text, run.end)
+            if m:
+                count = votes.setdefault(key, {"he": 0, "she": 0})
+                count[m.group(1).lower()] += 1
+        for key, count in votes.items():
+            if key not in self.genders and count["he"] != count["she"]:
+                self.genders[key] = max(count, key=count.get)
+
+    def person_before(self, pos: int, role: str | None = None, modifiers: set[str] = frozenset(), *,
+                      age: str | None = None, pronoun: str | None = None, since: int = 0) -> str | None:
+        """Most recent person named before ``pos`` and after ``since``, with ``role`` among their titles, not known
+        to be of another ``age`` or gender than ``pronoun`` says, preferring a modifier match ("the Turkish
+        president") and a known ``age``."""
+        k = self._mention_before(pos, role, modifiers, age, pronoun, since)
         return None if k is None else self.fullest[self.keys[k]]
 
     def mention_before(self, pos: int) -> Speaker | None:
@@ -116,14 +164,20 @@ class EntityIndex:
                 return self.fullest[self.keys[k]]
         return None
 
-    def _mention_before(self, pos: int, role: str | None = None, modifiers: set[str] = frozenset()) -> int | None:
+    def _mention_before(self, pos: int, role: str | None = None, modifiers: set[str] = frozenset(),
+                        age: str | None = None, pronoun: str | None = None, since: int = 0) -> int | None:
         fallback = None
         last = bisect.bisect_left(self.positions, pos) - 1
         for i in range(last, max(-1, last - LOOKBACK), -1):
             key = self.keys[i]
-            if role is not None and role not in self.titles.get(key, ()):
+            if self.positions[i] < since:
+                break
+            if (role is not None and role not in self.titles.get(key, ())) or (
+                    age is not None and self.ages.get(key, age) != age) or (
+                    pronoun is not None and self.genders.get(key, pronoun) != pronoun):
                 continue
-            if not modifiers or any(_related(m, n) for m in modifiers for n in self.modifiers.get(key, ())):
+            if (not modifiers or any(_related(m, n) for m in modifiers for n in self.modifiers.get(key, ()))) and (
+                    age is None or self.ages.get(key) == age):
                 return i
             fallback = i if fallback is None else fallback
         return fallback
@@ -194,8 +248,11 @@ def _describe_run(text: str, tokens, i: int, j: int, words: list[str]) -> NameRu
     # "Council on Foreign Relations", "Bank of England": a run after a preposition that follows a capitalised
     # word continues an organisation's name.
     continues_name = previous in ORG_PREPOSITIONS and i > 1 and _is_capitalised(_bare(tokens[i - 2][2]))
-    organisation = (any(w in ORG_WORDS or re.search(r"\.[a-z]", w) for w in words)
+    # A titled name is judged on the name alone ("Senate Minority Leader Walter Brandt" is a person).
+    name = person if titles and person else words
+    organisation = (any(w in ORG_WORDS or re.search(r"\.[a-z]", w) for w in name)
                     or previous in DETERMINERS - {"his", "her"} or continues_name)
+    age = re.fullmatch(r"(\d{1,3}),", tokens[j][2]) if j < len(tokens) and tokens[j - 1][2].endswith(",") else None
     # Lower-case roles right before the name ("Pentagon spokeswoman Michelle Baldanza").
     if i > 0 and _bare(tokens[i - 1][2]).lower() in PERSON_ROLES and not re.search(r"[,;:.!?\"”]$", tokens[i - 1][2]):
         titles.add(_bare(tokens[i - 1][2]).lower())
@@ -214,7 +271,8 @@ def _describe_run(text: str, tokens, i: int, j: int, words: list[str]) -> NameRu
             titles.update(w.lower() for w in appositive[: closing + 1]
                           if w.lower() in PERSON_ROLES or w in TITLE_WORDS)
             modifiers.update(w.lower() for w in appositive[: closing + 1])
-    return NameRun(tokens[i][0], tokens[j - 1][1], words, person, titles, modifiers, organisation)
+    return NameRun(tokens[i][0], tokens[j - 1][1], words, person, titles, modifiers, organisation,
+                   age.group(1) if age else None)
 
 
 INDEFINITE = {"a", "an", "one", "another"}
@@ -229,7 +287,8 @@ def resolve(index: EntityIndex, speaker: Speaker, previous: list[Speaker]) -> st
     lowered = [w.lower() for w in words]
     if len(words) == 1 and lowered[0] in PRONOUNS:
         if lowered[0] in ("he", "she"):  # else the last speaker, a person the text names without a title
-            return index.person_before(speaker.start) or (previous[-1].name if previous else speaker.text)
+            return (index.person_before(speaker.start, pronoun=lowered[0])
+                    or (previous[-1].name if previous else speaker.text))
         groups = (s.name for s in previous[: -LOOKBACK - 1 : -1] if _key(s.name.split()[-1]) not in index.persons)
         return next(groups, speaker.text)
     if "and" in lowered or "&" in lowered:
@@ -238,9 +297,13 @@ def resolve(index: EntityIndex, speaker: Speaker, previous: list[Speaker]) -> st
     capitals = [w for w in words if _is_capitalised(w) and w.lower() not in DETERMINERS]
     if lowered[0] in INDEFINITE:  # "a senior official", "an aide": an unnamed source, not someone named nearby
         return _as_written(speaker)
+    if AGE_RE.fullmatch(head) and lowered[0] in DETERMINERS:  # "the 64-year-old": the person of that age
+        return index.person_before(speaker.start, age=head.split("-")[0]) or _as_written(speaker)
     if head in PERSON_ROLES and (lowered[0] in DETERMINERS or speaker.text.split()[0].endswith(("'s", "’s"))):
         modifiers = {w for w in lowered[1:-1]}
+        # a description the titles do not explain ("the Labour chief") is the person its paragraph just named
         return (index.person_before(speaker.start, role=head, modifiers=modifiers)
+                or index.person_before(speaker.start, since=_paragraph_start(index.text, speaker.start))
                 or index.person_opening_after(speaker.end) or _as_written(speaker))
     if head in ORG_ROLES and not any(w[0].isupper() for w in words[1:]):
         return index.organisation_before(speaker.start, head) or _as_written(speaker)
@@ -252,8 +315,19 @@ def resolve(index: EntityIndex, speaker: Speaker, previous: list[Speaker]) -> st
     return index.canonical(person)
 
 
+def _paragraph_start(text: str, pos: int) -> int:
+    return max(text.rfind("\n", max(0, pos - PARAGRAPH_REACH), pos) + 1, pos - PARAGRAPH_REACH)
+
+
 def _person_part(words: list[str]) -> list[str]:
-    """The personal name at the end of a titled name ("US Defense Secretary James Mattis" -> James Mattis)."""
+    """The personal name at the end of a titled name ("US Defense Secretary James Mattis" -> James Mattis), or
+    before a place ("Paul Decker of West Virginia" -> Paul Decker)."""
+    if "of" in words:
+        return _name_tail(words[: words.index("of")]) or _name_tail(words)
+    return _name_tail(words)
+
+
+def _name_tail(words: list[str]) -> list[str]:
     k = len(words)
     while k > 0 and _is_capitalised(words[k - 1]) and not (
             words[k - 1] in TITLE_WORDS or _is_acronym(words[k - 1]) or words[k - 1].lower() in PERSON_ROLES):

@@ -281,3 +281,89 @@ def test_long_before_cue_and_description_before_a_set_off_name() -> None:
 def test_according_to_after_an_attributed_quotation_is_only_the_channel() -> None:
     quotes = find_quotes("“The harbour is safe,” Rosa Mena said, according to the local radio.")
     assert [(q.text, q.speaker.text) for q in quotes] == [("The harbour is safe,", "Rosa Mena")]
+
+
+def test_british_single_quotes_hold_nested_double_quotes() -> None:
+    text = ("‘It was a great night,’ coach Ida Holm said. ‘My assistant turned to me and said, “Is this real?” "
+            "I had no answer.’")
+    assert [q.text for q in find_quotes(text)] == [
+        "It was a great night,", "My assistant turned to me and said, “Is this real?” I had no answer."]
+
+
+def test_short_quoted_sentence_is_an_utterance_not_a_scare_quote() -> None:
+    quotes = find_quotes('"We tried for months," Lena Berg said. "Nobody listened."')
+    assert [q.text for q in quotes] == ["We tried for months,", "Nobody listened."]
+
+
+def test_no_attribution_across_a_sentence_end_after_a_quoted_term() -> None:
+    text = 'The union called the offer an "insult". Management said talks would resume on Monday.'
+    assert spans(text) == [("indirect", "talks would resume on Monday")]
+
+
+def test_pointing_out_is_a_participial_cue() -> None:
+    text = "The coach insisted his side would not panic, pointing out that they had lost only twice."
+    assert spans(text) == [("indirect", "his side would not panic"), ("indirect", "they had lost only twice")]
+
+
+def test_writers_comment_after_the_report_is_not_content() -> None:
+    text = 'The firm said it would close two plants, a move that unions described as "a betrayal."'
+    assert spans(text) == [("indirect", "it would close two plants")]
+
+
+@pytest.mark.parametrize(("subject", "mention"), [
+    ("Jonathan Eames, prosecuting,", "Jonathan Eames"),
+    ("The 51-year-old, whose own shop was flooded,", "The 51-year-old"),
+    (("Karl Weiss, who had been criticised by a section of the local press after an error in the final weeks of "
+      "the season,"), "Karl Weiss"),
+    ("Anna Berg, a member of the Health, Education and Pensions Committee,", "Anna Berg"),
+    ("Her lawyer, Anjali Mistry,", "Anjali Mistry"),
+])
+def test_subject_before_a_set_off_aside(subject: str, mention: str) -> None:
+    quotes = find_quotes(f"{subject} told the court the money had been repaid.")
+    assert [(q.text, q.speaker.text) for q in quotes] == [("the money had been repaid", mention)]
+
+
+def test_age_description_is_a_source() -> None:
+    quotes = find_quotes("“I just tried to score,” the 19-year-old said.")
+    assert [(q.text, q.speaker.text) for q in quotes] == [("I just tried to score,", "the 19-year-old")]
+
+
+def test_coordinated_cue_takes_the_sentence_subject() -> None:
+    quotes = find_quotes("MP Jelena Horvat criticised the government and said that prices would rise.")
+    assert [(q.text, q.speaker.text) for q in quotes] == [("prices would rise", "MP Jelena Horvat")]
+    # "added" coordinated inside the content is an ordinary verb, not a second report
+    assert spans("The firm said it was working with customers and had added shifts at two plants.") == [
+        ("indirect", "it was working with customers and had added shifts at two plants")]
+
+
+def test_relative_who_before_a_cue_refers_to_the_noun_before_it() -> None:
+    quotes = find_quotes("Officials met the envoy, Pavel Orlov, who told reporters that the flight was a provocation.")
+    assert [(q.text, q.speaker.text) for q in quotes] == [("the flight was a provocation", "Pavel Orlov")]
+
+
+def test_noun_taking_cue_without_that_needs_a_subject_and_auxiliary() -> None:
+    assert spans("The manager claimed the goal should have been ruled out.") == [
+        ("indirect", "the goal should have been ruled out")]
+    assert find_quotes("The rebels claimed responsibility for the attack, which was the worst in years.") == []
+
+
+def test_participle_after_a_subordinate_clause_takes_that_clause_subject() -> None:
+    text = "Shares fell 9% after the airline cut its forecast, saying engine repairs would ground ten jets."
+    quotes = find_quotes(text)
+    assert [(q.text, q.speaker.text) for q in quotes] == [("engine repairs would ground ten jets", "the airline")]
+
+
+def test_according_to_a_document_and_before_a_coordinated_clause() -> None:
+    assert spans("According to a regulatory filing, the group had 3 billion crowns in cash.") == [
+        ("indirect", "the group had 3 billion crowns in cash")]
+    quotes = find_quotes("Nurses earned about $30 an hour, according to the Labor Department, and many quit.")
+    assert [(q.text, q.speaker.text) for q in quotes] == [("Nurses earned about $30 an hour", "the Labor Department")]
+
+
+def test_capitalised_cue_word_inside_a_name_is_no_cue() -> None:
+    assert find_quotes("Although the United States Congress has objections, the sale goes ahead.") == []
+
+
+def test_more_verbs_invert_after_a_quotation() -> None:
+    quotes = find_quotes('"Prices are frozen until the vote" ,stated Horvat for our portal.')
+    assert [(q.text, q.speaker.text) for q in quotes] == [("Prices are frozen until the vote", "Horvat")]

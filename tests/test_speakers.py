@@ -130,3 +130,44 @@ def test_an_unnamed_source_is_not_resolved_to_a_person_named_nearby() -> None:
     text = ("A senior EU official, speaking on condition of anonymity, said the talks would resume in May.\n\n"
             "Trade Commissioner Maria Lind said the bloc was ready to compromise.")
     assert [name for _, _, name in attributed(text)] == ["senior EU official", "Maria Lind"]
+
+
+def test_place_after_of_is_not_the_name() -> None:
+    text = ("Two senators, Paul Decker of Ohio and Lorna Quist of Utah, voted no.\n\n"
+            "Quist said she had urged leaders to split the bill.")
+    assert [name for _, _, name in attributed(text)] == ["Lorna Quist"]
+
+
+def test_titled_name_with_an_organisation_word_is_a_person() -> None:
+    text = ("Senate Minority Leader Walter Brandt dismissed the plan.\n\n"
+            "He told reporters the Senate should pass the budget first.")
+    assert [name for _, _, name in attributed(text)] == ["Walter Brandt"]
+
+
+def test_unattributed_multi_paragraph_quotation_inherits_the_previous_speaker() -> None:
+    text = ("“The water came up to here,” farmer Josep Ferrer says. “Now you hear nothing.\n\n"
+            "“My son tells me to sell.\n\n"
+            "“I don’t sleep much any more.”\n\n"
+            "The agency says it has no water left for the fields.")
+    names = [name for _, _, name in attributed(text)]
+    assert names == ["Josep Ferrer"] * 4 + ["agency"]
+
+
+def test_age_description_resolves_to_the_person_of_that_age() -> None:
+    text = ("Ingrid Lund, 64, was named to lead the recovery. Prime Minister Erik Dahl praised her.\n\n"
+            "The 64-year-old said she would visit the region on Wednesday.\n\n"
+            "Sam Holt scored the winner.\n\n"
+            "“I knew it was going in,” the 31-year-old said.")
+    assert [name for _, _, name in attributed(text)] == ["Ingrid Lund", "Sam Holt"]
+
+
+def test_description_without_a_matching_title_is_the_person_just_named() -> None:
+    text = ("Prime Minister Erik Dahl defended the plan.\n\n"
+            "Opposition leader Tor Myhre was scathing. The Labour chief said the plan was a failure.")
+    assert [name for _, _, name in attributed(text)] == ["Tor Myhre"]
+
+
+def test_pronoun_skips_a_person_of_the_other_gender() -> None:
+    text = ("Senator Anna Ellison said she had offered a compromise. Mr Whitfield rejected it.\n\n"
+            "“They wanted a show,” she said.")
+    assert [name for _, _, name in attributed(text)] == ["Anna Ellison", "Anna Ellison"]
