@@ -24,14 +24,14 @@ CUE_FORMS = (
     "stated declared declares emphasised emphasized emphasises emphasizes underlined underlines underscored "
     "underscores acknowledged acknowledges admitted admits alleged alleges complained complains indicated "
     "indicates disclosed revealed reveals maintained maintains predicted predicts conceded concedes cautioned "
-    "cautions wrote writes tweeted tweets reported assured assures replied replies"
+    "cautions wrote writes tweeted tweets reported assured assures replied replies insist argue warn"
 ).split()
 # Forms that are as often nouns or non-speech verbs: a cue only when followed by "that".
 THAT_ONLY_FORMS = (
     "notes claims claimed states reports denied denies believes believed thinks fears feared hopes hoped "
     "estimated estimates suggested suggests agreed agrees recalled recalls observed observes responded responds "
-    "answered answers"
-).split()
+    "answered answers claim stress note admit acknowledge informed informs reminded reminds"
+).split() + ["put it"]  # 'As X put it, "..."'
 PARTICIPLES = (
     "saying adding telling warning stressing insisting noting claiming arguing explaining stating declaring "
     "emphasising emphasizing acknowledging admitting alleging complaining indicating reiterating confirming "
@@ -39,7 +39,8 @@ PARTICIPLES = (
 ).split()
 # With CUE_RE's fixed participial phrases ("..., pointing out that ...").
 PARTICIPLE_CUES = set(PARTICIPLES) | {"pointing out", "making clear", "making it clear"}
-TELL_FORMS = {"told", "tells", "tell", "telling"}
+# Cues whose listener sits between the cue and the clause ("informed TASS that ...").
+TELL_FORMS = {"told", "tells", "tell", "telling", "informed", "informs", "reminded", "reminds"}
 # Past participles that open an aside between a subject and its cue ("X, asked about the talks, said").
 PARTICIPIAL_ASIDES = set("asked reached contacted interviewed pressed questioned briefed quoted".split())
 # Cues that take a reported clause far more often than a noun object.
@@ -72,6 +73,16 @@ DOCUMENT_SOURCES = set("filing filings statement statements document documents s
 PRONOUNS = {"he", "she", "they", "it", "we", "i"}
 DETERMINERS = {"the", "a", "an", "its", "his", "her", "their", "our"}
 CONNECTORS = {"of", "for", "and", "&", "de", "van", "von", "bin", "al", "da", "del", "der", "le", "la"}
+# Capitalised, these open a surname ("Van Hollen", "De Gaulle") rather than join two names.
+NAME_PARTICLES = {w.capitalize() for w in CONNECTORS - {"of", "for", "and", "&"}}
+# A US party and state tag set off after a legislator's name ("Sen. Jim Risch, R-Idaho, said").
+PARTY_TAG_RE = re.compile(r"[RDI]-[A-Z][\w.]*")
+# A relative clause with no commas between its noun and the cue ("an official who worked on the file told").
+RESTRICTIVE_RELATIVE_RE = re.compile(r"\s+who\s+[^\s,;:!?\"“”()][^,;:!?\"“”()]{0,120}$")
+# "one of them said": a member of the group named before.
+PARTITIVE_RE = re.compile(
+    r"\b(?:one|two|three|some|several|many|most|all|none|each|both|neither|either)\s+of\s+(?:them|those)\s*$",
+    re.IGNORECASE)
 # Adverbs and auxiliaries allowed between a subject and its cue ("X has also said").
 BEFORE_CUE = set(
     "also has have had long previously later earlier repeatedly again further then reportedly recently once would "
@@ -118,7 +129,7 @@ AFTER_QUOTE_FORMS = "asked asks shouted exclaimed quipped joked wondered".split(
 
 
 def _cue_re(words: set[str]) -> re.Pattern[str]:
-    alternatives = "|".join(sorted(words, key=len, reverse=True))
+    alternatives = "|".join(w.replace(" ", r"\s+") for w in sorted(words, key=len, reverse=True))
     return re.compile(
         r"\b(?:(?:was|were|is|are|has been|have been|had been)\s+quoted(?:\s+by\s+[^,.;:\n]{1,60}?)?\s+as\s+saying"
         r"|according\s+to|point(?:s|ed|ing)?\s+out|ma(?:de|kes|king)\s+(?:it\s+)?clear"
@@ -137,6 +148,10 @@ BOILERPLATE_RE = re.compile(
 )
 DATELINE_RE = re.compile(r"[A-Z][^.!?\"“”\n]{0,80}?(?:\([^)\n]{1,50}\))?\s+[—–-]{1,2}\s+(?=[A-Z“\"])")
 WORD_RE = re.compile(r"\S+")
+EMBEDDED_POST_RE = re.compile(
+    r"(?P<content>\S.*?)\s*(?:pic\.twitter\.com/\S+|https?://\S+)?\s*[—–-]{1,2}\s*"
+    r"(?P<name>[^\s()—–-][^()\n]{0,60}?)\s*(?P<handle>\(@\w{1,15}\))\s+"
+    r"(?:[A-Z][a-z]+\.?\s+\d{1,2},\s+\d{4}|\d{1,2}\s+[A-Z][a-z]+\.?\s+\d{4})")
 AGE_RE = re.compile(r"\d{1,3}-year-old")  # "the 64-year-old said": a description like "the minister"
 SENTENCE_END_RE = re.compile(r"[.!?…]+[)\]]*(?=\s+[\"“‘'«(\[A-Z0-9…]|\s*$)")
 
@@ -150,7 +165,8 @@ ADJUNCT_RE = re.compile(
            |afternoon|evening|{_WEEKDAY}|{_MONTH})
        |(?:yesterday|today|tonight|earlier|later|recently|previously|again|also|separately|publicly|repeatedly)
        |(?:in|during)\s+(?:a|an|the|his|her|their|its)\s+(?:[\w-]+\s+){{0,2}}?(?:statement|interview|speech|address
-           |post|tweet|letter|briefing|conference|report|message|video|note|comments?|remarks|meeting)
+           |post|tweet|letter|briefing|conference|report|message|video|note|comments?|remarks|meeting|column
+           |op-ed|article|essay|book|blog|podcast)
            (?:\s+(?:with|to|on|at|by)\s+(?:the\s+)?[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)*)?
        |at\s+(?:a|an|the)\s+(?:[\w-]+\s+){{0,2}}?(?:conference|briefing|summit|meeting|event|rally|ceremony|forum
            |time)
@@ -440,9 +456,9 @@ def _np_kind(word: str) -> str | None:
         return "pron"
     if low in DETERMINERS:
         return "det"
-    if low in CONNECTORS:
+    if low in CONNECTORS and bare not in NAME_PARTICLES:
         return "conn"
-    if low in ROLE_WORDS or low in UNIDENTIFIABLE or AGE_RE.fullmatch(low):
+    if low in ROLE_WORDS or low.removesuffix("s") in ROLE_WORDS or low in UNIDENTIFIABLE or AGE_RE.fullmatch(low):
         return "role"
     if _is_capitalised(bare):
         return None if bare in CAPITALISED_NON_NAMES else "cap"
@@ -460,7 +476,7 @@ def identifiable(text: str, span: tuple[int, int] | None, strict: bool = False) 
     words = [_bare(w) for w in text[span[0] : span[1]].split()]
     if not words or words[-1].lower() in UNIDENTIFIABLE:
         return False
-    if len(words) == 1 and words[0].lower() in PRONOUNS:
+    if (len(words) == 1 and words[0].lower() in PRONOUNS) or PARTITIVE_RE.match(text, span[0], span[1]):
         return True
     if any(_is_capitalised(w) and w.lower() not in DETERMINERS for w in words) or words[-1].lower() in ROLE_WORDS:
         return True
@@ -477,6 +493,12 @@ def np_before(text: str, lo: int, pos: int) -> tuple[int, int] | None:
     i = len(tokens) - 1
     while i >= 0 and tokens[i][2].lower() in BEFORE_CUE:
         i -= 1
+    partitive = PARTITIVE_RE.search(text, max(lo, pos - 40), tokens[i][1]) if i >= 0 else None
+    if partitive:
+        return partitive.start(), partitive.end()
+    relative = RESTRICTIVE_RELATIVE_RE.search(text, max(lo, pos - 150), pos)
+    if relative:  # "an official who asked not to be named said": the noun before "who"
+        return np_before(text, lo, relative.start())
     if i >= 1 and tokens[i][2] in CAPITALISED_NON_NAMES and tokens[i - 1][2].lower() == "on":
         i -= 2  # "X on Tuesday said"
         while i >= 0 and tokens[i][2].lower() in BEFORE_CUE:
@@ -504,6 +526,8 @@ def np_before(text: str, lo: int, pos: int) -> tuple[int, int] | None:
         if lead or (kind == "det" and not (j >= 1 and _np_kind(tokens[j - 1][2]) == "conn")):
             bounded = True
             break
+    if j >= 1 and tokens[j][2].lower() in PREPOSITIONS and _bare(tokens[j - 1][2]).lower() in UNIDENTIFIABLE:
+        return None  # "some in Ankara argue": the source is "some", whoever they are
     words.reverse()
     first = 0
     while first < len(words) and (words[first][2] == "conn" or (words[first][2] == "adj" and not bounded)):
@@ -515,7 +539,8 @@ def np_before(text: str, lo: int, pos: int) -> tuple[int, int] | None:
 
 
 def _ends_sentence(word: str) -> bool:
-    return word.endswith(".") and _bare(word).lower() not in ABBREVIATIONS and not re.fullmatch(r"(?:[A-Z]\.)+", word)
+    return word.endswith(".") and _bare(word).lower().rstrip(".") not in ABBREVIATIONS and not re.fullmatch(
+        r"(?:[A-Z]\.)+", word)
 
 
 def _skip_appositive(tokens: list[tuple[int, int, str]], comma: int) -> int | None:
@@ -533,9 +558,11 @@ def _skip_appositive(tokens: list[tuple[int, int, str]], comma: int) -> int | No
             if capitalised_segment and any(w in ROLE_WORDS for w in description):
                 return comma
             looks_appositive = first in DETERMINERS or first in ROLE_WORDS or first in ("who", "whose", "which") or (
+                PARTY_TAG_RE.fullmatch(segment[0]) or
                 first.isdigit() or segment[0] in TITLE_WORDS or any(w.lower() in PERSON_ROLES for w in segment[:3])
                 or _participial_aside(segment) or segment[1:2] and segment[1].lower() in DETERMINERS)
-            if looks_appositive and name.isdigit():  # "Jane Doe, 45, a nurse, said"
+            # "Jane Doe, 45, a nurse, said", "X, D-Md., a co-sponsor, said", "X, head of Y (SSB), which ..., said"
+            if looks_appositive and (name.isdigit() or PARTY_TAG_RE.fullmatch(name) or tokens[j][2].startswith("(")):
                 return _skip_appositive(tokens, j)
             if looks_appositive and _np_kind(name) in ("cap", "role"):
                 return j
@@ -989,6 +1016,9 @@ def find_quotes(text: str) -> list[Quote]:
     lead_in: tuple[Span, tuple[int, int]] | None = None  # "X added:" closing the previous paragraph
     for index, para in enumerate(paragraphs):
         if not para.prose:
+            post = _embedded_post(text, para)
+            if post is not None:
+                results.append(post)
             continue
         recent = last_quoted is not None and index - last_quoted <= FLOATING_REACH
         goes_on = _goes_on(text, paragraphs, index)
@@ -1011,6 +1041,16 @@ def find_quotes(text: str) -> list[Quote]:
             continued = []
         results.extend(quotes)
     return results
+
+
+def _embedded_post(text: str, para: Paragraph) -> Quote | None:
+    """A social media post embedded in the page, signed "— Name (@handle) Date": the post is the named
+    author's direct quotation."""
+    m = EMBEDDED_POST_RE.fullmatch(text, para.start, para.end)
+    if m is None:
+        return None
+    handle = Span(m.start("handle"), m.end("handle"), m.group("handle"))
+    return _quote(text, *m.span("content"), "direct", handle, _speaker(text, m.span("name")), 0.9)
 
 
 def _colon_lead_in(text: str, para: Paragraph) -> tuple[Span, tuple[int, int]] | None:

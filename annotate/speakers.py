@@ -20,6 +20,7 @@ from .quotes import (
     CUE_FORMS,
     DETERMINERS,
     ORG_ROLES,
+    PARTITIVE_RE,
     PERSON_ROLES,
     PRONOUNS,
     TITLE_WORDS,
@@ -82,6 +83,8 @@ class EntityIndex:
     persons: set[str] = field(default_factory=set)
     positions: list[int] = field(default_factory=list)  # starts of person mentions, in text order
     ends: list[int] = field(default_factory=list)  # their ends
+    subjects: set[int] = field(default_factory=set)  # indexes of the mentions that open a sentence
+    sentence_starts: list[int] = field(default_factory=list)
     keys: list[str] = field(default_factory=list)
     ages: dict[str, str] = field(default_factory=dict)  # "Halvorsen, 64," -> "64"
     genders: dict[str, str] = field(default_factory=dict)  # "he" / "she", where the text tells
@@ -92,6 +95,7 @@ class EntityIndex:
         # Titled names inside quotations ("President Erdogan") tell who is a person; they are never antecedents.
         quoted: list[NameRun] = []
         for para in layout(text):
+            index.sentence_starts.extend(start for start, _ in para.sentences)
             if para.prose:
                 for start, end in _gaps(para.start, para.end, para.regions):
                     index.runs.extend(_name_runs(text, start, end))
@@ -110,8 +114,11 @@ class EntityIndex:
             if run.age:
                 index.ages[key] = run.age
         index._learn_genders(quoted)
+        sentence_starts = set(index.sentence_starts)
         for run in index.runs:
             if run.person and not run.organisation and _key(run.person[-1]) in index.persons:
+                if run.start in sentence_starts and not text[run.start : run.end].endswith(("'s", "’s")):
+                    index.subjects.add(len(index.positions))  # a possessive opens its owner's description
                 index.positions.append(run.start)
                 index.ends.append(run.end)
                 index.keys.append(_key(run.person[-1]))
@@ -135,6 +142,17 @@ class EntityIndex:
         for key, count in votes.items():
             if key not in self.genders and count["he"] != count["she"]:
                 self.genders[key] = max(count, key=count.get)
+
+    def subject_before(self, pos: int, pronoun: str) -> str | None:
+        """The person who opens the sentence of ``pos`` or the one before it: "Menendez, a critic of Erdogan,
+        spoke on the floor. He said ..." is about Menendez, the subject, not Erdogan, the latest name."""
+        k = bisect.bisect_right(self.sentence_starts, pos) - 2
+        since = self.sentence_starts[k] if k >= 0 else 0
+        first = bisect.bisect_left(self.positions, since)
+        for i in range(bisect.bisect_left(self.positions, pos) - 1, first - 1, -1):
+            if i in self.subjects and self.genders.get(self.keys[i], pronoun) == pronoun:
+                return self.fullest[self.keys[i]]
+        return None
 
     def person_before(self, pos: int, role: str | None = None, modifiers: set[str] = frozenset(), *,
                       age: str | None = None, pronoun: str | None = None, since: int = 0) -> str | None:
@@ -250,8 +268,11 @@ def _describe_run(text: str, tokens, i: int, j: int, words: list[str]) -> NameRu
     continues_name = previous in ORG_PREPOSITIONS and i > 1 and _is_capitalised(_bare(tokens[i - 2][2]))
     # A titled name is judged on the name alone ("Senate Minority Leader Walter Brandt" is a person).
     name = person if titles and person else words
-    organisation = (any(w in ORG_WORDS or re.search(r"\.[a-z]", w) for w in name)
-                    or previous in DETERMINERS - {"his", "her"} or continues_name)
+    # "the X" or "Committee on X" is an organisation unless a title leads to a full personal name ("the State
+    # Duma Committee on Defense Andrei Kartapolov").
+    titled_person = titles and len(person) >= 2
+    organisation = any(w in ORG_WORDS or re.search(r"\.[a-z]", w) for w in name) or not titled_person and (
+        previous in DETERMINERS - {"his", "her"} or continues_name)
     age = re.fullmatch(r"(\d{1,3}),", tokens[j][2]) if j < len(tokens) and tokens[j - 1][2].endswith(",") else None
     # Lower-case roles right before the name ("Pentagon spokeswoman Michelle Baldanza").
     if i > 0 and _bare(tokens[i - 1][2]).lower() in PERSON_ROLES and not re.search(r"[,;:.!?\"”]$", tokens[i - 1][2]):
@@ -285,10 +306,12 @@ def resolve(index: EntityIndex, speaker: Speaker, previous: list[Speaker]) -> st
     if not words:
         return speaker.text
     lowered = [w.lower() for w in words]
-    if len(words) == 1 and lowered[0] in PRONOUNS:
+    if (len(words) == 1 and lowered[0] in PRONOUNS) or PARTITIVE_RE.match(speaker.text):
         if lowered[0] in ("he", "she"):  # else the last speaker, a person the text names without a title
-            return (index.person_before(speaker.start, pronoun=lowered[0])
+            return (index.subject_before(speaker.start, lowered[0])
+                    or index.person_before(speaker.start, pronoun=lowered[0])
                     or (previous[-1].name if previous else speaker.text))
+        # "they", "one of them": the group that spoke last
         groups = (s.name for s in previous[: -LOOKBACK - 1 : -1] if _key(s.name.split()[-1]) not in index.persons)
         return next(groups, speaker.text)
     if "and" in lowered or "&" in lowered:
@@ -302,9 +325,13 @@ def resolve(index: EntityIndex, speaker: Speaker, previous: list[Speaker]) -> st
     if head in PERSON_ROLES and (lowered[0] in DETERMINERS or speaker.text.split()[0].endswith(("'s", "’s"))):
         modifiers = {w for w in lowered[1:-1]}
         # a description the titles do not explain ("the Labour chief") is the person its paragraph just named
+        paragraph = _paragraph_start(index.text, speaker.start)
         return (index.person_before(speaker.start, role=head, modifiers=modifiers)
-                or index.person_before(speaker.start, since=_paragraph_start(index.text, speaker.start))
-                or index.person_opening_after(speaker.end) or _as_written(speaker))
+                or index.person_before(speaker.start, since=paragraph)
+                or index.person_opening_after(speaker.end)
+                # or the one the previous paragraph named ("... Ryabkov said.\n"We ...," the senior diplomat said")
+                or index.person_before(speaker.start, since=_previous_paragraph_start(index.text, paragraph))
+                or _as_written(speaker))
     if head in ORG_ROLES and not any(w[0].isupper() for w in words[1:]):
         return index.organisation_before(speaker.start, head) or _as_written(speaker)
     if not capitals:
@@ -317,6 +344,11 @@ def resolve(index: EntityIndex, speaker: Speaker, previous: list[Speaker]) -> st
 
 def _paragraph_start(text: str, pos: int) -> int:
     return max(text.rfind("\n", max(0, pos - PARAGRAPH_REACH), pos) + 1, pos - PARAGRAPH_REACH)
+
+
+def _previous_paragraph_start(text: str, paragraph: int) -> int:
+    window = max(0, paragraph - PARAGRAPH_REACH)
+    return _paragraph_start(text, window + len(text[window:paragraph].rstrip()))
 
 
 def _person_part(words: list[str]) -> list[str]:

@@ -367,3 +367,58 @@ def test_capitalised_cue_word_inside_a_name_is_no_cue() -> None:
 def test_more_verbs_invert_after_a_quotation() -> None:
     quotes = find_quotes('"Prices are frozen until the vote" ,stated Horvat for our portal.')
     assert [(q.text, q.speaker.text) for q in quotes] == [("Prices are frozen until the vote", "Horvat")]
+
+
+def test_plural_present_and_that_only_cues() -> None:
+    assert spans("Officials insist the purchase was forced on them.") == [
+        ("indirect", "the purchase was forced on them")]
+    assert spans("Officials claim progress is being made.") == [("indirect", "progress is being made")]
+    assert find_quotes("The claim was rejected by the court on Monday.") == []
+
+
+def test_informed_takes_a_listener_before_its_clause() -> None:
+    quotes = find_quotes("Ivan Sokolov informed the agency that the talks were in the final phase.")
+    assert [(q.text, q.speaker.text) for q in quotes] == [("the talks were in the final phase", "Ivan Sokolov")]
+
+
+def test_as_x_put_it_introduces_a_quotation() -> None:
+    quotes = find_quotes('As the writer Jane Roe put it in a column last year, "Every warning makes it popular."')
+    assert [(q.text, q.speaker.text) for q in quotes] == [("Every warning makes it popular.", "the writer Jane Roe")]
+
+
+def test_capitalised_name_particle_opens_a_surname() -> None:
+    quotes = find_quotes('"This is about one government," Van Hollen said.')
+    assert [q.speaker.text for q in quotes] == ["Van Hollen"]
+
+
+@pytest.mark.parametrize(("subject", "mention"), [
+    ("Sen. Jane Roe, D-Md., a co-sponsor,", "Sen. Jane Roe"),
+    ("Sen. John Doe, R-S.C.,", "Sen. John Doe"),
+    ("Ali Demir, the head of the Defence Agency (DA), which was sanctioned in 2020,", "Ali Demir"),
+])
+def test_party_tags_and_parenthesised_names_are_asides(subject: str, mention: str) -> None:
+    quotes = find_quotes(f"{subject} said the sale was a risk.")
+    assert [(q.text, q.speaker.text) for q in quotes] == [("the sale was a risk", mention)]
+
+
+def test_partitive_and_restrictive_relative_subjects() -> None:
+    quotes = find_quotes('"We are in no hurry," one of them said.')
+    assert [q.speaker.text for q in quotes] == ["one of them"]
+    quotes = find_quotes("A former official who worked on the file told me that the plan had failed.")
+    assert [(q.text, q.speaker.text) for q in quotes] == [("the plan had failed", "A former official")]
+
+
+def test_plural_role_heads_the_subject() -> None:
+    quotes = find_quotes("Congressional aides said the bill was unlikely to pass.")
+    assert [q.speaker.text for q in quotes] == ["Congressional aides"]
+
+
+def test_unidentified_group_in_a_place_is_no_source() -> None:
+    assert find_quotes("Some in Ankara argue that the missiles have become a liability.") == []
+
+
+def test_embedded_post_is_its_authors_quotation() -> None:
+    text = ("The minister also weighed in on X:\n\n"
+            "The issue is closed. pic.twitter.com/abc123 — Jane Roe (@janeroe) June 3, 2023\n")
+    quotes = find_quotes(text)
+    assert [(q.type, q.text, q.speaker.text) for q in quotes] == [("direct", "The issue is closed.", "Jane Roe")]

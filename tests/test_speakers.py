@@ -171,3 +171,30 @@ def test_pronoun_skips_a_person_of_the_other_gender() -> None:
     text = ("Senator Anna Ellison said she had offered a compromise. Mr Whitfield rejected it.\n\n"
             "“They wanted a show,” she said.")
     assert [name for _, _, name in attributed(text)] == ["Anna Ellison", "Anna Ellison"]
+
+
+def test_titled_full_name_after_an_organisation_is_a_person() -> None:
+    text = ("Chairman of the Duma Committee on Defense Ivan Petrov, in turn, expressed doubt. "
+            "“It will fail,” the lawmaker said.")
+    assert attributed(text)[0][2] == "Ivan Petrov"
+
+
+def test_description_resolves_to_the_person_of_the_previous_paragraph() -> None:
+    text = ("Trade is falling, Deputy Minister Oleg Popov said on Monday.\n\n"
+            "“We regard this as unfair,” the senior diplomat told reporters.")
+    assert [name for _, _, name in attributed(text)] == ["Oleg Popov", "Oleg Popov"]
+
+
+def test_pronoun_prefers_the_sentence_subject_to_a_later_name() -> None:
+    text = ("Senator Ruth Bell, a critic of Governor Tom Hale, spoke on Monday. "
+            "She accused Hale of lying and said she would sue.")
+    assert attributed(text)[0][2] == "Ruth Bell"
+    text = ("Senator Tom Hale spoke on Monday. Hale's lawyer, Mark Ross, told the court his client was tired. "
+            "He said the case would fail.")
+    assert attributed(text)[-1][2] == "Mark Ross"
+
+
+def test_one_of_them_is_the_group_that_spoke_last() -> None:
+    text = ("Two officials said the talks had stalled.\n\n"
+            "“We are in no hurry,” one of them said.")
+    assert [name for _, _, name in attributed(text)] == ["Two officials", "Two officials"]
