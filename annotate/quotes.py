@@ -56,7 +56,7 @@ PERSON_ROLES = set(
     "prosecutors judge governor mayor premier chancellor king queen prince representative representatives "
     "negotiator negotiators deputy counterpart manager founder professor researcher economist governments "
     "authorities spokespeople staff coach leaders lawyer lawyers attorney attorneys barrister solicitor captain "
-    "player players".split()
+    "player players politician politicians".split()
 )
 ORG_ROLES = set(
     "ministry department agency government office administration embassy military army presidency company firm "
@@ -75,6 +75,8 @@ DETERMINERS = {"the", "a", "an", "its", "his", "her", "their", "our"}
 CONNECTORS = {"of", "for", "and", "&", "de", "van", "von", "bin", "al", "da", "del", "der", "le", "la"}
 # Capitalised, these open a surname ("Van Hollen", "De Gaulle") rather than join two names.
 NAME_PARTICLES = {w.capitalize() for w in CONNECTORS - {"of", "for", "and", "&"}}
+# Arabic names keep their article in lower case inside a sentence ("Bashar al-Assad", "al-Sisi", "bin Salman").
+ARTICLE_SURNAME_RE = re.compile(r"(?:al|el|ad|an|ar|as|ash|at|az|bin|ibn|abu)-[A-Z]")
 # A US party and state tag set off after a legislator's name ("Sen. Jim Risch, R-Idaho, said").
 PARTY_TAG_RE = re.compile(r"[RDI]-[A-Z][\w.]*")
 # A relative clause with no commas between its noun and the cue ("an official who worked on the file told").
@@ -154,6 +156,7 @@ EMBEDDED_POST_RE = re.compile(
     r"(?:[A-Z][a-z]+\.?\s+\d{1,2},\s+\d{4}|\d{1,2}\s+[A-Z][a-z]+\.?\s+\d{4})")
 AGE_RE = re.compile(r"\d{1,3}-year-old")  # "the 64-year-old said": a description like "the minister"
 SENTENCE_END_RE = re.compile(r"[.!?…]+[)\]]*(?=\s+[\"“‘'«(\[A-Z0-9…]|\s*$)")
+QUOTED_SENTENCE_END_RE = re.compile(r"[.!?…][\"”](?=\s+[\"“«A-Z])")
 
 _WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
 _MONTH = (r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
@@ -405,9 +408,15 @@ def split_sentences(text: str, start: int, end: int, regions: list[Region]) -> l
     """Sentences of a paragraph; quoted passages are never split."""
     sentences = []
     sentence_start = start
-    for m in SENTENCE_END_RE.finditer(text, start, end):
-        if _inside(m.start(), regions) or (text[m.start()] == "." and m.end() - m.start() == 1
-                                            and _is_abbreviation(text, m.start(), sentence_start)):
+    ends = [*SENTENCE_END_RE.finditer(text, start, end), *QUOTED_SENTENCE_END_RE.finditer(text, start, end)]
+    for m in sorted(ends, key=lambda m: m.start()):
+        region = _inside(m.start(), regions)
+        if region is not None:
+            # 'She said it was "a mistake." "We ...' ends the sentence at the closing mark of a passage quoted
+            # mid-sentence; a passage's inner sentences never end one.
+            if not (region.balanced and region.outer_end == m.end() and region.outer_start > sentence_start):
+                continue
+        elif text[m.start()] == "." and m.end() - m.start() == 1 and _is_abbreviation(text, m.start(), sentence_start):
             continue
         sentences.append((sentence_start, m.end()))
         sentence_start, _ = _strip(text, m.end(), end)
@@ -439,8 +448,10 @@ def _bare(word: str) -> str:
 
 
 def _is_capitalised(word: str) -> bool:
-    """A name-like word: capitalised, or a code such as "G7"/"3M" (not an ordinal or a number)."""
-    return bool(word) and (word[0].isupper() or (word[0].isdigit() and any(c.isupper() for c in word)))
+    """A name-like word: capitalised, a surname behind a lower-case Arabic article ("al-Assad") or a code such
+    as "G7"/"3M" (not an ordinal or a number)."""
+    return bool(word) and (word[0].isupper() or bool(ARTICLE_SURNAME_RE.match(word))
+                           or (word[0].isdigit() and any(c.isupper() for c in word)))
 
 
 def _tokens(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
@@ -523,11 +534,17 @@ def np_before(text: str, lo: int, pos: int) -> tuple[int, int] | None:
             bounded = False
             break
         words.append((start + lead, start + lead + len(core), kind))
+        before = j - 1  # the word before the phrase
         if lead or (kind == "det" and not (j >= 1 and _np_kind(tokens[j - 1][2]) == "conn")):
             bounded = True
             break
-    if j >= 1 and tokens[j][2].lower() in PREPOSITIONS and _bare(tokens[j - 1][2]).lower() in UNIDENTIFIABLE:
-        return None  # "some in Ankara argue": the source is "some", whoever they are
+    if words and before >= 1 and tokens[before][2].lower() in PREPOSITIONS:
+        holder = before - 2 if tokens[before - 1][2].lower() == "close" else before - 1
+        if _bare(tokens[before - 1][2]).lower() in UNIDENTIFIABLE:
+            return None  # "some in Ankara argue": the source is "some", whoever they are
+        if holder >= 0 and tokens[holder][2].islower() and _bare(tokens[holder][2]).removesuffix("s") in PERSON_ROLES:
+            # "an official in Ankara said", "an aide close to the president said": the person, not the place
+            return np_before(text, lo, tokens[holder][1])
     words.reverse()
     first = 0
     while first < len(words) and (words[first][2] == "conn" or (words[first][2] == "adj" and not bounded)):
@@ -633,6 +650,9 @@ def _that_within(text: str, pos: int, end: int, allow_object: bool) -> int | Non
         if raw.lower() in PARTICIPLES:  # "told a news conference, adding that ...": the participle's clause
             return None
         if raw.lower() == "that":
+            # "agreed on X and that ...": a second clause coordinated into an earlier report, not this cue's
+            if k > 0 and tokens[k - 1][2].lower() in ("and", "but", "or"):
+                return None
             if k == 0 or allow_object or tokens[0][2].lower() in TIME_WORDS:
                 return e
             return None

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from .data import Quote, Speaker
 from .quotes import (
     AGE_RE,
+    ARTICLE_SURNAME_RE,
     CAPITALISED_NON_NAMES,
     CONNECTORS,
     CUE_FORMS,
@@ -23,6 +24,7 @@ from .quotes import (
     PARTITIVE_RE,
     PERSON_ROLES,
     PRONOUNS,
+    ROLE_WORDS,
     TITLE_WORDS,
     WORD_RE,
     _bare,
@@ -48,6 +50,10 @@ GENDERED_TITLES = {
     "she": set("mrs ms miss madam lady dame queen princess spokeswoman chairwoman congresswoman businesswoman".split()),
     "he": set("mr sir lord king prince spokesman chairman congressman businessman".split()),
 }
+# A possessive before a role ("Ribera's predecessor", "Erdogan's spokesman") introduces another person.
+RELATIVES = set("predecessor successor wife husband son daughter brother sister father mother rival ally".split())
+OWNER_OF_ROLE_RE = re.compile(
+    r"['’]s\s+(?:[a-z-]+\s+){0,2}?(?:" + "|".join(sorted(PERSON_ROLES | RELATIVES)) + r")\b")
 # "Ellison said she had ...": the pronoun right after a person's own cue tells the person's gender.
 SELF_REPORT_RE = re.compile(r"[^.!?\"“”‘’\n]{0,60}?\b(?:" + "|".join(CUE_FORMS) + r")\s+(?:that\s+)?(he|she)\b")
 
@@ -86,11 +92,13 @@ class EntityIndex:
     subjects: set[int] = field(default_factory=set)  # indexes of the mentions that open a sentence
     sentence_starts: list[int] = field(default_factory=list)
     keys: list[str] = field(default_factory=list)
+    reported: list[bool] = field(default_factory=list)  # mentions inside a quote's content
+    owners: list[bool] = field(default_factory=list)  # "Ribera's predecessor": the mention names someone else
     ages: dict[str, str] = field(default_factory=dict)  # "Halvorsen, 64," -> "64"
     genders: dict[str, str] = field(default_factory=dict)  # "he" / "she", where the text tells
 
     @classmethod
-    def build(cls, text: str) -> EntityIndex:
+    def build(cls, text: str, quotes: list[Quote]) -> EntityIndex:
         index = cls(text)
         # Titled names inside quotations ("President Erdogan") tell who is a person; they are never antecedents.
         quoted: list[NameRun] = []
@@ -115,6 +123,7 @@ class EntityIndex:
                 index.ages[key] = run.age
         index._learn_genders(quoted)
         sentence_starts = set(index.sentence_starts)
+        quote_starts = [quote.start for quote in quotes]
         for run in index.runs:
             if run.person and not run.organisation and _key(run.person[-1]) in index.persons:
                 if run.start in sentence_starts and not text[run.start : run.end].endswith(("'s", "’s")):
@@ -122,6 +131,9 @@ class EntityIndex:
                 index.positions.append(run.start)
                 index.ends.append(run.end)
                 index.keys.append(_key(run.person[-1]))
+                k = bisect.bisect_right(quote_starts, run.start) - 1
+                index.reported.append(k >= 0 and run.end <= quotes[k].end)
+                index.owners.append(bool(OWNER_OF_ROLE_RE.match(text, run.end - 2)))
         return index
 
     def _learn_genders(self, quoted: list[NameRun]) -> None:
@@ -190,6 +202,11 @@ class EntityIndex:
             key = self.keys[i]
             if self.positions[i] < since:
                 break
+            if self.owners[i]:
+                continue
+            # "He said Ankara would call Ivanov. "...," he said": a name in the report is not who speaks next
+            if pronoun is not None and self.reported[i]:
+                continue
             if (role is not None and role not in self.titles.get(key, ())) or (
                     age is not None and self.ages.get(key, age) != age) or (
                     pronoun is not None and self.genders.get(key, pronoun) != pronoun):
@@ -214,7 +231,9 @@ class EntityIndex:
 
 
 def _key(word: str) -> str:
-    return _bare(word).rstrip(".")
+    key = _bare(word).rstrip(".")
+    lowered = key[:1].lower() + key[1:]
+    return lowered if ARTICLE_SURNAME_RE.match(lowered) else key  # "Al-Assad" opening a sentence is "al-Assad"
 
 
 def _related(a: str, b: str) -> bool:
@@ -299,8 +318,8 @@ def _describe_run(text: str, tokens, i: int, j: int, words: list[str]) -> NameRu
 INDEFINITE = {"a", "an", "one", "another"}
 
 
-def resolve(index: EntityIndex, speaker: Speaker, previous: list[Speaker]) -> str:
-    """The canonical name for a source mention."""
+def resolve(index: EntityIndex, speaker: Speaker, previous: list[Speaker], follows_quote: bool = False) -> str:
+    """The canonical name for a source mention (``follows_quote``: the mention comes after its quote)."""
     words = [_bare(w) for w in speaker.text.split()]
     words = [w for w in words if w]
     if not words:
@@ -309,6 +328,7 @@ def resolve(index: EntityIndex, speaker: Speaker, previous: list[Speaker]) -> st
     if (len(words) == 1 and lowered[0] in PRONOUNS) or PARTITIVE_RE.match(speaker.text):
         if lowered[0] in ("he", "she"):  # else the last speaker, a person the text names without a title
             return (index.subject_before(speaker.start, lowered[0])
+                    or _described_speaker_continues(index, speaker, previous)
                     or index.person_before(speaker.start, pronoun=lowered[0])
                     or (previous[-1].name if previous else speaker.text))
         # "they", "one of them": the group that spoke last
@@ -317,6 +337,8 @@ def resolve(index: EntityIndex, speaker: Speaker, previous: list[Speaker]) -> st
     if "and" in lowered or "&" in lowered:
         return speaker.text
     head = lowered[-1]
+    if head.rpartition("-")[2] in PERSON_ROLES:  # "vice-president", "co-founder"
+        head = head.rpartition("-")[2]
     capitals = [w for w in words if _is_capitalised(w) and w.lower() not in DETERMINERS]
     if lowered[0] in INDEFINITE:  # "a senior official", "an aide": an unnamed source, not someone named nearby
         return _as_written(speaker)
@@ -328,18 +350,47 @@ def resolve(index: EntityIndex, speaker: Speaker, previous: list[Speaker]) -> st
         paragraph = _paragraph_start(index.text, speaker.start)
         return (index.person_before(speaker.start, role=head, modifiers=modifiers)
                 or index.person_before(speaker.start, since=paragraph)
-                or index.person_opening_after(speaker.end)
+                # a lede's description comes before the name; one after its quote refers back
+                or (None if follows_quote else index.person_opening_after(speaker.end))
                 # or the one the previous paragraph named ("... Ryabkov said.\n"We ...," the senior diplomat said")
                 or index.person_before(speaker.start, since=_previous_paragraph_start(index.text, paragraph))
                 or _as_written(speaker))
     if head in ORG_ROLES and not any(w[0].isupper() for w in words[1:]):
-        return index.organisation_before(speaker.start, head) or _as_written(speaker)
+        return (index.organisation_before(speaker.start, head) or _organisation_spoke_last(index, previous)
+                or _as_written(speaker))
     if not capitals:
         return _as_written(speaker)
     person = _person_part(words)
     if not person or any(w in ORG_WORDS for w in person) or (lowered[0] in DETERMINERS and len(person) == len(words) - 1):
         return _as_written(speaker)
     return index.canonical(person)
+
+
+def _organisation_spoke_last(index: EntityIndex, previous: list[Speaker]) -> str | None:
+    """"Apple said it would appeal. ... the company said": a description whose head no organisation's name
+    contains is the named organisation that spoke last (a capitalised name known to be no person)."""
+    if not previous:
+        return None
+    name = previous[-1].name
+    words = name.split()
+    named = words and _is_capitalised(words[0]) and words[0].lower() not in DETERMINERS
+    if named and words[-1].lower() not in ROLE_WORDS and _key(words[-1]) not in index.persons:
+        return name
+    return None
+
+
+def _described_speaker_continues(index: EntityIndex, speaker: Speaker, previous: list[Speaker]) -> str | None:
+    """'A senior official in Ankara said ... "...," he said': the pronoun goes on with a source described (not
+    named) that spoke last in its paragraph, unless someone has been named since."""
+    if not previous or speaker.start - previous[-1].end > PARAGRAPH_REACH:
+        return None
+    last = previous[-1]
+    words = [_bare(w).lower() for w in last.text.split()]
+    if len(words) < 2 or words[-1] not in PERSON_ROLES or words[0] not in DETERMINERS | INDEFINITE:
+        return None
+    paragraph = _paragraph_start(index.text, speaker.start)
+    named = index.person_before(speaker.start, pronoun=speaker.text.lower(), since=max(last.end, paragraph))
+    return last.name if last.start >= paragraph and named is None else None
 
 
 def _paragraph_start(text: str, pos: int) -> int:
@@ -381,7 +432,7 @@ def _as_written(speaker: Speaker) -> str:
 def attribute_speakers(text: str, quotes: list[Quote]) -> None:
     """Fill ``quote.speaker.name`` for every quote with a source mention, and give a quote without a cue of its
     own (a follow-on quoted paragraph) the previous quote's speaker."""
-    index = EntityIndex.build(text)
+    index = EntityIndex.build(text, quotes)
     resolved: list[Speaker] = []
     for quote in quotes:
         if quote.speaker is None:
@@ -391,5 +442,5 @@ def attribute_speakers(text: str, quotes: list[Quote]) -> None:
             else:  # an interview's opening quotation: the person the text has just introduced
                 quote.speaker = index.mention_before(quote.start)
             continue
-        quote.speaker.name = resolve(index, quote.speaker, resolved)
+        quote.speaker.name = resolve(index, quote.speaker, resolved, quote.speaker.start >= quote.end)
         resolved.append(quote.speaker)

@@ -422,3 +422,37 @@ def test_embedded_post_is_its_authors_quotation() -> None:
             "The issue is closed. pic.twitter.com/abc123 — Jane Roe (@janeroe) June 3, 2023\n")
     quotes = find_quotes(text)
     assert [(q.type, q.text, q.speaker.text) for q in quotes] == [("direct", "The issue is closed.", "Jane Roe")]
+
+
+def test_partial_quotation_closing_a_sentence_ends_it() -> None:
+    text = ('She said the plan was "a costly mistake." "Nobody asked the farmers," she said.')
+    assert spans(text) == [("mixed", 'the plan was "a costly mistake."'), ("direct", "Nobody asked the farmers,")]
+
+
+def test_coordinated_that_clause_belongs_to_the_first_cue() -> None:
+    text = "The mayor said the unions had agreed on most points and that the strike would end."
+    quotes = find_quotes(text)
+    assert [q.text for q in quotes] == ["the unions had agreed on most points and that the strike would end"]
+    assert quotes[0].speaker.text == "The mayor"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "mention"),
+    [("A senior official in Lisbon, who asked not to be named, said the talks had failed.", "A senior official"),
+     ("An aide close to the governor said the talks had failed.", "An aide"),
+     ("An official at the finance ministry said the talks had failed.", "An official")],
+    ids=["in-place", "close-to", "at-organisation"],
+)
+def test_a_role_before_a_place_or_organisation_is_the_source(sentence: str, mention: str) -> None:
+    assert [q.speaker.text for q in find_quotes(sentence)] == [mention]
+
+
+def test_a_capitalised_title_before_a_place_keeps_the_name() -> None:
+    quotes = find_quotes("Ambassador to Spain Clara Ruiz said the talks had failed.")
+    assert quotes[0].speaker.text.endswith("Clara Ruiz")
+
+
+def test_surname_with_a_lower_case_arabic_article() -> None:
+    text = ('Omar al-Hassan, head of the council, said the vote was delayed. '
+            '"We will wait," al-Hassan said.')
+    assert [q.speaker.text for q in find_quotes(text)] == ["Omar al-Hassan", "al-Hassan"]

@@ -198,3 +198,48 @@ def test_one_of_them_is_the_group_that_spoke_last() -> None:
     text = ("Two officials said the talks had stalled.\n\n"
             "“We are in no hurry,” one of them said.")
     assert [name for _, _, name in attributed(text)] == ["Two officials", "Two officials"]
+
+
+def test_description_after_its_quote_refers_back_not_to_the_next_paragraph() -> None:
+    text = ("Foreign Minister Ivan Sokolov said the talks had failed.\n\n"
+            "“They call it help,” the veteran diplomat said.\n\n"
+            "Anna Petrova, the ministry's spokeswoman, agreed.")
+    assert attributed(text)[-1][2] == "Ivan Sokolov"
+
+
+def test_hyphenated_role_is_a_description() -> None:
+    text = ("Trade chief Marta Lind said the fine was final. "
+            "“The rules apply to all,” the bloc's executive vice-president said.")
+    assert attributed(text)[-1][2] == "Marta Lind"
+
+
+def test_pronoun_goes_on_with_a_described_source_that_spoke_last() -> None:
+    text = ("Senator Paul Reed backed the bill.\n\n"
+            "A senior official in Lisbon said the terms had changed twice. “First they said wait,” he said.")
+    assert [name for _, _, name in attributed(text)][-1] == "senior official"
+
+
+def test_pronoun_skips_names_in_the_reported_clause() -> None:
+    text = ("Energy Minister Kemal Aras spoke in Ankara. He said storage at Lake Tuz Golu would double. "
+            "“We are diversifying,” he said.")
+    assert attributed(text)[-1][2] == "Kemal Aras"
+
+
+def test_organisation_description_is_the_organisation_that_spoke_last() -> None:
+    text = ("Nordlys said it would appeal. In a statement, the company said the ruling ignored the market. "
+            "It said a rival would gain.")
+    assert [name for _, _, name in attributed(text)] == ["Nordlys", "Nordlys", "Nordlys"]
+
+
+def test_possessive_before_a_role_is_not_the_antecedent() -> None:
+    text = ("Competition chief Teresa Lind said the case was closed.\n\n"
+            "Karen Holm, Lind's predecessor, opened the case in 2020. "
+            "Speaking in Oslo, the Danish politician said she was glad. She added that patience paid off.")
+    assert [name for _, _, name in attributed(text)][-2:] == ["Karen Holm", "Karen Holm"]
+
+
+def test_article_surname_opening_a_sentence_is_the_same_person() -> None:
+    text = ("Hadi al-Bahra, head of the coalition, spoke in Ankara.\n\n"
+            "Mayor Ali Demir said talks would resume.\n\n"
+            "Al-Bahra said he would travel next week. He said the opposition wanted guarantees.")
+    assert [name for _, _, name in attributed(text)][-2:] == ["Hadi al-Bahra", "Hadi al-Bahra"]
