@@ -56,7 +56,7 @@ PERSON_ROLES = set(
     "prosecutors judge governor mayor premier chancellor king queen prince representative representatives "
     "negotiator negotiators deputy counterpart manager founder professor researcher economist governments "
     "authorities spokespeople staff coach leaders lawyer lawyers attorney attorneys barrister solicitor captain "
-    "player players politician politicians".split()
+    "player players politician politicians fellow".split()
 )
 ORG_ROLES = set(
     "ministry department agency government office administration embassy military army presidency company firm "
@@ -67,10 +67,21 @@ ORG_ROLES = set(
 )
 ROLE_WORDS = PERSON_ROLES | ORG_ROLES
 # Heads that name no identifiable source ("according to sources", "local media reported").
-UNIDENTIFIABLE = set("source sources report reports media people observers some many others critics someone".split())
+UNIDENTIFIABLE = set(
+    "source sources report reports media people observers some many others critics someone everyone everybody "
+    "anyone nobody".split())
+# Cues that name their source after them, as a preposition ("according to X", "per X").
+SOURCE_PREPOSITIONS = {"according to", "per"}
+# A restrictive modifier that ends an anonymous source ("according to an aide familiar with the talks").
+SOURCE_MODIFIER_RE = re.compile(
+    r"\s+(?:who\s|familiar\s+with|close\s+to|with\s+(?:direct\s+)?knowledge\s+of|briefed\s+on|involved\s+in"
+    r"|speaking\s|asking\s)")
 # Documents that speak for their authors.
-DOCUMENT_SOURCES = set("filing filings statement statements document documents survey poll study census".split())
+DOCUMENT_SOURCES = set(
+    "filing filings statement statements document documents survey poll study census readout readouts".split())
 PRONOUNS = {"he", "she", "they", "it", "we", "i"}
+# "In his view, ...": the possessive stands for its pronoun as the source.
+POSSESSIVE_PRONOUNS = {"his": "he", "her": "she", "their": "they"}
 DETERMINERS = {"the", "a", "an", "its", "his", "her", "their", "our"}
 CONNECTORS = {"of", "for", "and", "&", "de", "van", "von", "bin", "al", "da", "del", "der", "le", "la"}
 # Capitalised, these open a surname ("Van Hollen", "De Gaulle") rather than join two names.
@@ -134,7 +145,10 @@ def _cue_re(words: set[str]) -> re.Pattern[str]:
     alternatives = "|".join(w.replace(" ", r"\s+") for w in sorted(words, key=len, reverse=True))
     return re.compile(
         r"\b(?:(?:was|were|is|are|has been|have been|had been)\s+quoted(?:\s+by\s+[^,.;:\n]{1,60}?)?\s+as\s+saying"
-        r"|according\s+to|point(?:s|ed|ing)?\s+out|ma(?:de|kes|king)\s+(?:it\s+)?clear"
+        r"|according\s+to|in\s+(?:his|her|their)\s+(?:view|opinion)"
+        # "..., per a White House readout": "per" is a cue only before a determined source after a comma
+        r"|(?:(?<=,\s)|(?<=,[\"”]\s))per(?=\s+(?:a|an|the)\s)"
+        r"|point(?:s|ed|ing)?\s+out|ma(?:de|kes|king)\s+(?:it\s+)?clear"
         rf"|{alternatives})\b",
         re.IGNORECASE,
     )
@@ -469,7 +483,7 @@ def _np_kind(word: str) -> str | None:
         return "det"
     if low in CONNECTORS and bare not in NAME_PARTICLES:
         return "conn"
-    if low in ROLE_WORDS or low.removesuffix("s") in ROLE_WORDS or low in UNIDENTIFIABLE or AGE_RE.fullmatch(low):
+    if _is_role(low) or low in UNIDENTIFIABLE or AGE_RE.fullmatch(low):
         return "role"
     if _is_capitalised(bare):
         return None if bare in CAPITALISED_NON_NAMES else "cap"
@@ -487,13 +501,21 @@ def identifiable(text: str, span: tuple[int, int] | None, strict: bool = False) 
     words = [_bare(w) for w in text[span[0] : span[1]].split()]
     if not words or words[-1].lower() in UNIDENTIFIABLE:
         return False
-    if (len(words) == 1 and words[0].lower() in PRONOUNS) or PARTITIVE_RE.match(text, span[0], span[1]):
+    if (len(words) == 1 and words[0].lower() in PRONOUNS | POSSESSIVE_PRONOUNS.keys()) or PARTITIVE_RE.match(
+            text, span[0], span[1]):
         return True
-    if any(_is_capitalised(w) and w.lower() not in DETERMINERS for w in words) or words[-1].lower() in ROLE_WORDS:
+    head = words[-1].lower()
+    if any(_is_capitalised(w) and w.lower() not in DETERMINERS for w in words) or _is_role(head):
         return True
-    if words[-1].lower() in DOCUMENT_SOURCES:  # "according to a regulatory filing"
+    if head in DOCUMENT_SOURCES:  # "according to a regulatory filing"
         return True
     return not strict and len(words) > 1 and words[0].lower() in DETERMINERS
+
+
+def _is_role(word: str) -> bool:
+    """A lower-case role word, also plural ("commanders") or prefixed ("co-president", "vice-chair")."""
+    word = word.rpartition("-")[2]
+    return word in ROLE_WORDS or word.removesuffix("s") in ROLE_WORDS
 
 
 def np_before(text: str, lo: int, pos: int) -> tuple[int, int] | None:
@@ -516,6 +538,8 @@ def np_before(text: str, lo: int, pos: int) -> tuple[int, int] | None:
             i -= 1
     if i >= 0 and tokens[i][2].endswith(","):
         i = _skip_appositive(tokens, i)
+    elif i >= 1 and _party_tag_in_parentheses(tokens[i][2]):  # "Rep. X (D-N.Y.) said": X, not the tag
+        i -= 1
     if i is None or i < 0 or tokens[i][2][-1] in CLOSING_MARKS + "\"'":  # '"...," said X': no subject before
         return None
     words: list[tuple[int, int, str]] = []  # right to left
@@ -576,11 +600,14 @@ def _skip_appositive(tokens: list[tuple[int, int, str]], comma: int) -> int | No
                 return comma
             looks_appositive = first in DETERMINERS or first in ROLE_WORDS or first in ("who", "whose", "which") or (
                 PARTY_TAG_RE.fullmatch(segment[0]) or
-                first.isdigit() or segment[0] in TITLE_WORDS or any(w.lower() in PERSON_ROLES for w in segment[:3])
+                first.isdigit() or first.capitalize() in TITLE_WORDS
+                or any(w.lower().rpartition("-")[2] in PERSON_ROLES for w in segment[:3])
                 or _participial_aside(segment) or segment[1:2] and segment[1].lower() in DETERMINERS)
             # "Jane Doe, 45, a nurse, said", "X, D-Md., a co-sponsor, said", "X, head of Y (SSB), which ..., said"
             if looks_appositive and (name.isdigit() or PARTY_TAG_RE.fullmatch(name) or tokens[j][2].startswith("(")):
-                return _skip_appositive(tokens, j)
+                outer = _skip_appositive(tokens, j)
+                # "Sen. X (R-Idaho), chair of Y, said": no comma before a party tag in parentheses
+                return j - 1 if outer is None and _party_tag_in_parentheses(tokens[j][2]) else outer
             if looks_appositive and _np_kind(name) in ("cap", "role"):
                 return j
             if not looks_appositive and capitalised_segment and _is_capitalised(name):
@@ -589,6 +616,10 @@ def _skip_appositive(tokens: list[tuple[int, int, str]], comma: int) -> int | No
         if re.search(r"[;:.!?]$", tokens[j][2]):
             return None
     return None
+
+
+def _party_tag_in_parentheses(word: str) -> bool:
+    return word.startswith("(") and word.rstrip(",").endswith(")") and bool(PARTY_TAG_RE.fullmatch(_bare(word)))
 
 
 def _participial_aside(words: list[str]) -> bool:
@@ -789,8 +820,11 @@ def _sentence_candidates(text: str, para: Paragraph, sentence: tuple[int, int]) 
     for m, verb in _cue_matches(text, sentence, para.regions):
         cue = Span(m.start(), m.end(), m.group())
         lead = text[s_start : m.start()].rstrip()
-        if verb == "according to":
+        if verb in SOURCE_PREPOSITIONS:
             found.extend(_according_to(text, para, clause_start, s_end, cue))
+            continue
+        if verb.startswith("in "):
+            found.extend(_in_view(text, para, clause_start, s_end, cue))
             continue
         word, word_start = _word_before_cue(text, s_start, m.start())
         if word in ("and", "but"):  # "X said A but warned that B", "X criticised the plan and said B"
@@ -887,10 +921,17 @@ def _before_cue(text: str, start: int, comma: int, cue: Span, mention: tuple[int
 
 
 def _according_to(text: str, para: Paragraph, start: int, end: int, cue: Span) -> list[Candidate]:
-    """ "According to X, CONTENT." and "CONTENT, according to X." (not a mid-sentence "according to")."""
+    """ "According to X, CONTENT." and "CONTENT, according to X." or "CONTENT, per X." (not a mid-sentence
+    "according to")."""
     source = np_after(text, _strip(text, cue.end, end)[0], end)
     if source is None:
         return []
+    # "according to an official familiar with the talks": the source ends before its modifier, which (unlike a
+    # new clause) may run to the sentence end
+    modifier = SOURCE_MODIFIER_RE.search(text, source[0], end)
+    modifier = modifier if modifier and modifier.start() <= source[1] else None
+    if modifier:
+        source = _strip(text, source[0], modifier.start())
     lead = text[start : cue.start].strip()
     if not lead:
         comma = text.find(",", source[1], end)
@@ -899,12 +940,25 @@ def _according_to(text: str, para: Paragraph, start: int, end: int, cue: Span) -
         content = _trim_content(text, comma + 1, _cut_point(text, comma + 1, end, para.regions))
         return [Candidate(*content, cue, source, 0.75)] if content[1] - content[0] >= 10 else []
     comma = text.rfind(",", start, cue.start)
-    rest = text[source[1] : end].strip(" .!?\"”")  # nothing, or a new coordinated clause (", and others say")
+    # nothing, the source's modifier, or a new coordinated clause (", and others say")
+    rest = "" if modifier else text[source[1] : end].strip(" .!?\"”")
     # '"...," X said, according to Y' reports X's words: the source Y is only the channel.
-    if lead.endswith(",") and (not rest or re.match(r",\s*(?:and|but)\s", rest)) and not any(
+    # the comma may sit inside a closing quotation mark ('"...," per the readout')
+    if lead.rstrip("\"”").endswith(",") and (not rest or re.match(r",\s*(?:and|but)\s", rest)) and not any(
             _cue_matches(text, (start, comma), para.regions)):
         return _before_cue(text, start, comma, cue, source, 0.75)
     return []
+
+
+def _in_view(text: str, para: Paragraph, start: int, end: int, cue: Span) -> list[Candidate]:
+    """ "In his view, CONTENT.": a sentence-opening opinion frame whose possessive is the source."""
+    if text[start : cue.start].strip() or text[cue.end : cue.end + 1] != ",":
+        return []
+    owner = WORD_RE.search(text, cue.start + len("in"))  # the possessive
+    content = _trim_content(text, cue.end + 1, _cut_point(text, cue.end + 1, end, para.regions))
+    if not _is_finite_clause(text, *content, relaxed=True):
+        return []
+    return [Candidate(*content, cue, owner.span(), 0.7)]
 
 
 def _resolve_nesting(candidates: list[Candidate]) -> list[Candidate]:
@@ -933,7 +987,7 @@ def _direct_attribution(text: str, para: Paragraph, index: int) -> tuple[Span, t
     following = para.regions[index + 1].outer_start if index + 1 < len(para.regions) else para.end
     window_end = min(para.end, region.outer_end + 250, following)
     m = AFTER_QUOTE_CUE_RE.search(text, region.outer_end, window_end)
-    if m is None or " ".join(m.group().lower().split()) == "according to":
+    if m is None or " ".join(m.group().lower().split()) in SOURCE_PREPOSITIONS:
         return None
     cue = Span(m.start(), m.end(), m.group())
     if not text[region.outer_end : m.start()].strip(" ,.\u00a0"):
@@ -990,8 +1044,8 @@ def _paragraph_quotes(text: str, para: Paragraph, floating_allowed: bool) -> lis
     contains one), quoted passages attributed by a following cue, and cue-less quoted sentences that inherit
     the previous speaker when ``floating_allowed``."""
     candidates = [c for sentence in para.sentences for c in _sentence_candidates(text, para, sentence)]
-    candidates = [c for c in _resolve_nesting(candidates)
-                  if identifiable(text, c.mention, strict=c.cue.text.lower().startswith("according"))]
+    candidates = [c for c in _resolve_nesting(candidates) if identifiable(
+        text, c.mention, strict=" ".join(c.cue.text.lower().split()) in SOURCE_PREPOSITIONS)]
     quotes: list[Quote] = []
     used: set[int] = set()
     first_end = min((c.end for c in candidates), default=para.end)  # floating quotes follow an attributed one

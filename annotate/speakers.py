@@ -23,6 +23,7 @@ from .quotes import (
     ORG_ROLES,
     PARTITIVE_RE,
     PERSON_ROLES,
+    POSSESSIVE_PRONOUNS,
     PRONOUNS,
     ROLE_WORDS,
     TITLE_WORDS,
@@ -132,7 +133,8 @@ class EntityIndex:
                 index.ends.append(run.end)
                 index.keys.append(_key(run.person[-1]))
                 k = bisect.bisect_right(quote_starts, run.start) - 1
-                index.reported.append(k >= 0 and run.end <= quotes[k].end)
+                # a name that starts inside a quote is reported, even if the run takes in the final period
+                index.reported.append(k >= 0 and run.start < quotes[k].end)
                 index.owners.append(bool(OWNER_OF_ROLE_RE.match(text, run.end - 2)))
         return index
 
@@ -223,6 +225,20 @@ class EntityIndex:
         for i in range(last, max(-1, last - LOOKBACK), -1):
             run = self.runs[i]
             if head in (w.lower() for w in run.words):
+                return self.text[run.start : run.end].strip(" ,;:.!?\"”’)").removeprefix("The ")
+        return None
+
+    def organisation_subject_before(self, pos: int) -> str | None:
+        """The organisation that opens the sentence of ``pos`` or the one before it, as ``subject_before`` does
+        for persons."""
+        k = bisect.bisect_right(self.sentence_starts, pos) - 2
+        since = self.sentence_starts[k] if k >= 0 else 0
+        for i in range(bisect.bisect_left(self.runs, pos, key=lambda run: run.start) - 1, -1, -1):
+            run = self.runs[i]
+            if run.start < since:
+                break
+            sentence = self.sentence_starts[bisect.bisect_right(self.sentence_starts, run.start) - 1]
+            if run.organisation and self.text[sentence : run.start].strip().lower() in ("", "the"):
                 return self.text[run.start : run.end].strip(" ,;:.!?\"”’)").removeprefix("The ")
         return None
 
@@ -325,12 +341,18 @@ def resolve(index: EntityIndex, speaker: Speaker, previous: list[Speaker], follo
     if not words:
         return speaker.text
     lowered = [w.lower() for w in words]
+    if len(lowered) == 1:  # "In his view, ...": the possessive's pronoun
+        lowered = [POSSESSIVE_PRONOUNS.get(lowered[0], lowered[0])]
     if (len(words) == 1 and lowered[0] in PRONOUNS) or PARTITIVE_RE.match(speaker.text):
         if lowered[0] in ("he", "she"):  # else the last speaker, a person the text names without a title
             return (index.subject_before(speaker.start, lowered[0])
-                    or _described_speaker_continues(index, speaker, previous)
+                    or _described_speaker_continues(index, speaker, lowered[0], previous)
                     or index.person_before(speaker.start, pronoun=lowered[0])
                     or (previous[-1].name if previous else speaker.text))
+        if lowered[0] == "it":  # "The ministry issued a statement. It said ...": the organisation just named
+            organisation = index.organisation_subject_before(speaker.start)
+            if organisation:
+                return organisation
         # "they", "one of them": the group that spoke last
         groups = (s.name for s in previous[: -LOOKBACK - 1 : -1] if _key(s.name.split()[-1]) not in index.persons)
         return next(groups, speaker.text)
@@ -379,7 +401,8 @@ def _organisation_spoke_last(index: EntityIndex, previous: list[Speaker]) -> str
     return None
 
 
-def _described_speaker_continues(index: EntityIndex, speaker: Speaker, previous: list[Speaker]) -> str | None:
+def _described_speaker_continues(index: EntityIndex, speaker: Speaker, pronoun: str,
+                                 previous: list[Speaker]) -> str | None:
     """'A senior official in Ankara said ... "...," he said': the pronoun goes on with a source described (not
     named) that spoke last in its paragraph, unless someone has been named since."""
     if not previous or speaker.start - previous[-1].end > PARAGRAPH_REACH:
@@ -389,7 +412,7 @@ def _described_speaker_continues(index: EntityIndex, speaker: Speaker, previous:
     if len(words) < 2 or words[-1] not in PERSON_ROLES or words[0] not in DETERMINERS | INDEFINITE:
         return None
     paragraph = _paragraph_start(index.text, speaker.start)
-    named = index.person_before(speaker.start, pronoun=speaker.text.lower(), since=max(last.end, paragraph))
+    named = index.person_before(speaker.start, pronoun=pronoun, since=max(last.end, paragraph))
     return last.name if last.start >= paragraph and named is None else None
 
 

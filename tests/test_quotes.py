@@ -456,3 +456,49 @@ def test_surname_with_a_lower_case_arabic_article() -> None:
     text = ('Omar al-Hassan, head of the council, said the vote was delayed. '
             '"We will wait," al-Hassan said.')
     assert [q.speaker.text for q in find_quotes(text)] == ["Omar al-Hassan", "al-Hassan"]
+
+
+def test_plural_and_prefixed_roles_are_sources() -> None:
+    text = "The port reopened on Monday, but commanders warned that the cranes were unsafe."
+    assert [(q.text, q.speaker.text) for q in find_quotes(text)] == [("the cranes were unsafe", "commanders")]
+    text = "Lena Moss, co-founder of a Berlin-based start-up, said the funding round had closed."
+    assert [(q.text, q.speaker.text) for q in find_quotes(text)] == [("the funding round had closed", "Lena Moss")]
+
+
+def test_lower_case_title_opens_an_appositive() -> None:
+    text = "Omar Haddad, senior research fellow at a London institute, estimated that exports had halved."
+    assert [(q.text, q.speaker.text) for q in find_quotes(text)] == [("exports had halved", "Omar Haddad")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Sen. Ann Cole (D-Ore.) said the bill would pass.",
+     "Sen. Ann Cole (D-Ore.), a member of the budget panel, said the bill would pass."],
+)
+def test_party_tag_in_parentheses_is_not_the_source(text: str) -> None:
+    assert [(q.text, q.speaker.text) for q in find_quotes(text)] == [("the bill would pass", "Sen. Ann Cole")]
+
+
+def test_everyone_is_no_source() -> None:
+    assert find_quotes("Everyone says they want a ceasefire.") == []
+
+
+def test_according_to_an_anonymous_source_with_a_modifier() -> None:
+    text = "The merger will be announced next week, according to an executive familiar with the talks."
+    assert [(q.text, q.speaker.text) for q in find_quotes(text)] == [
+        ("The merger will be announced next week", "an executive")]
+    text = "The plant will close, according to an official who asked not to be named."
+    assert [(q.text, q.speaker.text) for q in find_quotes(text)] == [("The plant will close", "an official")]
+
+
+def test_trailing_per_names_a_source() -> None:
+    text = 'The leaders "agreed to meet again in the spring," per the readout.'
+    assert [(q.type, q.speaker.text) for q in find_quotes(text)] == [("mixed", "the readout")]
+    # "per" as a rate, or before a source that names nobody, is no cue
+    assert find_quotes("Fuel cost $5 per gallon, per the data.") == []
+
+
+def test_opinion_frame_names_the_possessive_as_source() -> None:
+    text = "In her view, the reform had come too late."
+    assert [(q.text, q.speaker.text) for q in find_quotes(text)] == [("the reform had come too late", "her")]
+    assert find_quotes("In his view of the harbour, cranes dominate the skyline.") == []

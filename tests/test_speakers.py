@@ -243,3 +243,19 @@ def test_article_surname_opening_a_sentence_is_the_same_person() -> None:
             "Mayor Ali Demir said talks would resume.\n\n"
             "Al-Bahra said he would travel next week. He said the opposition wanted guarantees.")
     assert [name for _, _, name in attributed(text)][-2:] == ["Hadi al-Bahra", "Hadi al-Bahra"]
+
+
+def test_pronoun_skips_a_name_that_ends_an_indirect_quote() -> None:
+    text = ("Defence Minister Lars Holm spoke on Friday. He said he had met Prime Minister Ivo Rask. "
+            "He added that the talks had gone well.")
+    assert [speaker for _, _, speaker in attributed(text)] == ["Lars Holm", "Lars Holm"]
+
+
+def test_possessive_of_an_opinion_frame_resolves_like_its_pronoun() -> None:
+    text = "Economist Mia Berg spoke to Mr Tom Lind on Monday. In her view, the rate cut had come too late."
+    assert attributed(text) == [("the rate cut had come too late", "her", "Mia Berg")]
+
+
+def test_it_resolves_to_the_organisation_opening_the_previous_sentence() -> None:
+    text = "The Finnish Foreign Ministry issued a statement on Friday. It said the border would stay closed."
+    assert attributed(text)[-1][2] == "Finnish Foreign Ministry"
