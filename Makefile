@@ -18,7 +18,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 demo: install
-	$(BIN)/annotate studio start --port $(PORT)
+	$(BIN)/annotate studio status >/dev/null 2>&1 || $(BIN)/annotate studio start --port $(PORT)
 	$(BIN)/annotate push seeds --project $(PROJECT)
 	$(BIN)/annotate studio status
 

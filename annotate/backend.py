@@ -16,6 +16,7 @@ import copy
 import logging
 import os
 import secrets
+import shutil
 import socket
 import tempfile
 import threading
@@ -270,8 +271,12 @@ class ProjectTrainer:
     model_dir: Path
     settings: Settings
 
+    def __post_init__(self) -> None:
+        # The model folders this backend wrote, oldest first; only these are ever deleted.
+        self._written: list[Path] = []
+
     def __call__(self, project_id: int) -> StanceModel:
-        from .dataset import export_rows, write_dataset
+        from .dataset import write_dataset
         from .labelstudio import connect, export_tasks
         from .stance import load_stance_model
         from .train import train
@@ -279,15 +284,28 @@ class ProjectTrainer:
         client = connect(*self.access.for_project(project_id))
         tasks = export_tasks(client, project_id)
         output = self.model_dir / f"stance-project{project_id}-{datetime.now():%Y%m%d-%H%M%S}"
-        if not export_rows(tasks).quotes:
-            raise UserError("no annotated quotes yet: 0 labelled quote(s) to train on")
         with tempfile.TemporaryDirectory(prefix="annotate-retrain-") as scratch:
             dataset = Path(scratch) / f"project-{project_id}"
+            # write_dataset and train refuse a project without annotations or quotes, each in one line.
             write_dataset(tasks, dataset, name=dataset.name, target=self.target)
             info = train(dataset, output, self.target, settings=self.settings)
         if info["metrics"]:
             logger.info("%s: macro-F1 %.3f on %d held-out quotes", output.name, info["metrics"]["macro_f1"], info["metrics"]["n"])
-        return load_stance_model(str(output), self.target)
+        try:
+            model = load_stance_model(str(output), self.target)
+        except BaseException:
+            shutil.rmtree(output, ignore_errors=True)  # a model that cannot be served is not kept
+            raise
+        if output in self._written:  # a second training in the same second replaced the folder
+            self._written.remove(output)
+        self._written.append(output)
+        return model
+
+    def remove_superseded(self) -> None:
+        """Once the newest model serves, delete the folders this backend wrote before it, all but the previous one (~90 MB each)."""
+        superseded, self._written = self._written[:-2], self._written[-2:]
+        for folder in superseded:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def build_app(
@@ -303,7 +321,12 @@ def build_app(
 
     predictor = Predictor(prelabeller)
     trainer = ProjectTrainer(access, prelabeller.target, model_dir, settings or Settings())
-    retrainer = Retrainer(trainer, predictor.swap_stance_model, retrain_every)
+
+    def install(model: StanceModel) -> None:
+        predictor.swap_stance_model(model)
+        trainer.remove_superseded()
+
+    retrainer = Retrainer(trainer, install, retrain_every)
     return create_app(predictor, retrainer, access, basic_auth)
 
 
@@ -408,19 +431,20 @@ def serve(app: FastAPI, sock: socket.socket) -> None:
 
 
 @contextmanager
-def serving(app: FastAPI, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+def serving(app: FastAPI, host: str = "127.0.0.1", port: int = 0, start_timeout: float = 30) -> Iterator[str]:
     """Serve in a background thread (port 0: any free port) and yield the base URL; stop on exit."""
     sock = listen(host, port)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="ml-backend", daemon=True)
     thread.start()
+    deadline = time.monotonic() + start_timeout
     try:
         while not server.started:
-            if not thread.is_alive():
-                raise RuntimeError("the ML backend server did not start")
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"the ML backend server did not start within {start_timeout:.0f} s")
             time.sleep(0.05)
         yield f"http://{host}:{sock.getsockname()[1]}"
     finally:
         server.should_exit = True
-        thread.join()
+        thread.join(timeout=start_timeout)  # a server stuck starting up may never see should_exit
         sock.close()

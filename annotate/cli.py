@@ -18,7 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from . import studio
 from .documents import InputError, iter_documents
 from .errors import UserError
-from .files import atomic_file
+from .files import atomic_file, check_output_file, check_output_folder
 
 app = typer.Typer(help="Pre-label quotes, speakers and stance in news text; round-trip them through Label Studio.", no_args_is_help=True, pretty_exceptions_enable=False)
 # Soft wrap: an error stays one line however narrow the terminal (or 80 columns when not one).
@@ -99,9 +99,12 @@ def label_studio_client(url: str | None, api_key: str | None, data_dir: Path):
     """A checked SDK client for --url/--api-key, falling back to the embedded server started from ``data_dir``."""
     from .labelstudio import connect
 
-    embedded_url, embedded_key = studio.embedded_connection(data_dir)
-    url = url or embedded_url or f"http://{studio.HOST}:{studio.DEFAULT_PORT}"
-    api_key = api_key or embedded_key
+    if url is None or api_key is None:
+        embedded_url, embedded_key = studio.embedded_connection(data_dir)
+        # The embedded server's token goes to the embedded server only, never to a --url elsewhere.
+        if api_key is None and url in (None, embedded_url):
+            api_key = embedded_key
+        url = url or embedded_url or f"http://{studio.HOST}:{studio.DEFAULT_PORT}"
     if not api_key:
         raise UserError("no Label Studio API key: pass --api-key or set LABEL_STUDIO_API_KEY (or run annotate studio start)")
     return connect(url, api_key)
@@ -117,6 +120,7 @@ def prelabel(
     output_format: Annotated[OutputFormat, typer.Option("--format", help="jsonl records, or a JSON list of Label Studio tasks.")] = OutputFormat.jsonl,
 ) -> None:
     """Pre-label quotes, speakers and stance in articles."""
+    check_output_file(output)
     documents, problems = load_inputs(paths)
     prelabeller = build_prelabeller(stance_model, target, batch_size)
     labelled = []
@@ -177,13 +181,12 @@ def export(
     import datasets
 
     from .dataset import write_dataset
-    from .labelstudio import export_tasks, get_project
+    from .labelstudio import export_tasks
     from .stance import load_target
 
+    check_output_folder(output)
     client = label_studio_client(url, api_key, data_dir)
-    found = get_project(client, project)
-    if found is None:
-        raise UserError(f"no Label Studio project titled {project!r}")
+    found = find_project(client, project)
     stance_target = load_target(target)
     with err.status("exporting"):
         tasks = export_tasks(client, found.id)
@@ -214,6 +217,8 @@ def evaluate(
     from . import evaluate as evaluation
     from .gold import first_annotation_per_task, load_gold
 
+    if plot:
+        check_output_file(plot)
     gold = first_annotation_per_task(load_gold(dataset, docs))
     prelabeller = build_prelabeller(stance_model, target, batch_size)
     with progress() as bar:
@@ -279,6 +284,7 @@ def train(
     from .train import Settings
     from .train import train as fine_tune
 
+    check_output_folder(output)
     datasets.disable_progress_bars()
     transformers.utils.logging.disable_progress_bar()
     if not logging.getLogger().isEnabledFor(logging.INFO):
@@ -449,4 +455,7 @@ def run() -> None:
         app()
     except UserError as exc:
         err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        sys.exit(1)
+    except OSError as exc:  # a disk full or a permission denied while writing: one line, never a traceback
+        err.print(f"[bold red]error:[/] {exc.filename or ''}: {exc.strerror or exc}", highlight=False)
         sys.exit(1)

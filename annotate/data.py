@@ -1,7 +1,7 @@
 """The one data model that flows through every stage: Document -> Quote -> Span / Speaker / Stance.
 
-Offsets are Python string offsets (code points) into ``Document.text``; converters to other
-offset systems (Label Studio counts UTF-16 code units) live in ``labelstudio.py``.
+Offsets are Python string offsets (code points) into ``Document.text``. Label Studio 1.23 stores Text offsets as
+code points too (its editor converts browser selections before saving), so they cross unchanged.
 """
 
 from __future__ import annotations

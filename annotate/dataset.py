@@ -352,8 +352,11 @@ def write_dataset(
     """Write the dataset folder atomically: built beside ``output`` and renamed into place, replacing an
     earlier export there only once the new one is complete."""
     rows = export_rows(tasks)
+    # `datasets` cannot load a config without rows, so an export without any is refused rather than unloadable.
     if not rows.documents:
         raise UserError(f"nothing to export: {name} has no submitted human annotations yet")
+    if not rows.quotes:
+        raise UserError(f"nothing to export: the {len(rows.documents)} submitted annotation(s) of {name} mark no quotes")
     with atomic_folder(output, _is_export, "an earlier export") as folder:
         datasets = {
             "quotes": Dataset.from_list(rows.quotes, features=QUOTE_FEATURES),

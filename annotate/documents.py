@@ -58,7 +58,9 @@ def _read_jsonl_file(path: Path) -> Iterator[Document | InputError]:
     if _looks_binary(raw):
         yield InputError(str(path), "binary file, not JSON lines")
         return
-    for line_no, line in enumerate(_decode(raw, path).splitlines(), start=1):
+    # Only "\n" ends a record: str.splitlines() would also split on U+2028/U+2029, which JSON strings may hold raw.
+    for line_no, line in enumerate(_decode(raw, path).split("\n"), start=1):
+        line = line.removesuffix("\r")
         if not line.strip():
             continue
         where = f"{path}:{line_no}"

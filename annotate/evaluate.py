@@ -44,14 +44,14 @@ def speaker_correct(reference: Reference, predicted: Quote) -> bool:
 
 
 def compare(gold: list[GoldDocument], predicted: list[Document]) -> dict[str, Any]:
-    """The report comparing predicted documents with the gold documents of the same ids."""
-    by_id = {document.id: document for document in predicted}
+    """The report comparing each predicted document with the gold document in the same position (ids can
+    repeat: several tasks may share a document id)."""
     counts = {"overlap": Counter(), "exact": Counter()}
     speaker_hits = both_right = 0
     gold_stances, predicted_stances, speakers = [], [], []
-    for gold_document in gold:
+    for gold_document, predicted_document in zip(gold, predicted, strict=True):
         references = gold_document.references
-        quotes = by_id[gold_document.document.id].quotes
+        quotes = predicted_document.quotes
         for kind in counts:
             pairs, false_positives, false_negatives = _span_counts(references, quotes, exact=kind == "exact")
             counts[kind].update(tp=len(pairs), fp=false_positives, fn=false_negatives)
@@ -75,7 +75,7 @@ def compare(gold: list[GoldDocument], predicted: list[Document]) -> dict[str, An
     return {
         "documents": len(gold),
         "gold_quotes": sum(len(d.references) for d in gold),
-        "predicted_quotes": sum(len(by_id[d.document.id].quotes) for d in gold),
+        "predicted_quotes": sum(len(d.quotes) for d in predicted),
         "quotes": {kind: {**prf(c["tp"], c["fp"], c["fn"]), "tp": c["tp"], "fp": c["fp"], "fn": c["fn"]} for kind, c in counts.items()},
         # A quote counts here only when its span matches and its speaker and stance are both right.
         "end_to_end": prf(both_right, counts["overlap"]["tp"] + counts["overlap"]["fp"] - both_right, counts["overlap"]["tp"] + counts["overlap"]["fn"] - both_right),

@@ -13,11 +13,39 @@ from typing import IO
 from .errors import UserError
 
 
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
+# mkstemp creates files readable by the owner only; outputs get the mode any new file of the user would get.
+FILE_MODE = 0o666 & ~_umask()
+
+
+def check_output_file(path: Path) -> None:
+    """Fail early, before any slow work, when ``path`` cannot be written as a file."""
+    if path.is_dir():
+        raise UserError(f"{path} is a folder; give a file name")
+    parent = next((p for p in path.absolute().parents if p.exists()), None)
+    if parent is None or not parent.is_dir():
+        raise UserError(f"cannot write {path}: {parent} is not a folder")
+
+
+def check_output_folder(path: Path) -> None:
+    """Fail early when ``path`` cannot become a folder (it is a file, or a parent of it is)."""
+    if path.exists() and not path.is_dir():
+        raise UserError(f"{path} is a file; give a folder name")
+    check_output_file(path / "x")
+
+
 @contextmanager
 def atomic_file(path: Path) -> Iterator[IO[str]]:
     """Write to a temporary file beside ``path`` and rename it into place only on success."""
+    check_output_file(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.fchmod(fd, FILE_MODE)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             yield handle
@@ -35,12 +63,13 @@ def atomic_folder(output: Path, is_ours: Callable[[Path], bool], what: str) -> I
     folder name while it is built records the final one. An existing ``output`` is replaced only if ``is_ours``
     says an earlier run wrote it, and only once the new folder is complete.
     """
+    check_output_folder(output)
     if output.exists() and not is_ours(output):
         raise UserError(f"{output} exists and is not {what}; choose another --output")
     output.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=output.parent, prefix=f".{output.name}.", suffix=".tmp"))
     folder = staging / output.name
-    folder.mkdir()
+    folder.mkdir()  # inside mkdtemp's private folder, but with the user's usual mode, which the rename keeps
     try:
         yield folder
         if output.exists():

@@ -66,9 +66,49 @@ def _nearest_mention(text: str, aliases: list[str], quote_start: int) -> Speaker
     return Speaker(best.start(), best.end(), best.group(), name)
 
 
+def _gold_reference(entry: Any, text: str, number: int, where: str) -> Reference:
+    """One gold JSON entry as a reference, checked field by field: ``where`` names the file and article."""
+
+    def invalid(problem: str) -> UserError:
+        return UserError(f"{where}, entry {number}: {problem}")
+
+    if not isinstance(entry, dict):
+        raise invalid("not an object with quote, speaker and stance")
+    if not isinstance(entry.get("quote"), str) or not entry["quote"].strip():
+        raise invalid("'quote' must be the quoted text")
+    span = _find_span(text, entry["quote"])
+    if span is None:
+        raise invalid("the quote is not in the article")
+    alternatives = entry.get("alt") or []
+    stances = [entry.get("stance"), *alternatives] if isinstance(alternatives, list) else []
+    if not stances or any(stance not in STANCE_LABELS for stance in stances):
+        raise invalid(f"'stance' and each 'alt' must be one of {', '.join(STANCE_LABELS)}")
+    quote_type = entry.get("type") or "direct"
+    if quote_type not in QUOTE_TYPES:
+        raise invalid(f"'type' must be one of {', '.join(QUOTE_TYPES)}")
+    # A single name is one alias (never its letters).
+    speaker = entry.get("speaker") or []
+    aliases = [speaker] if isinstance(speaker, str) else speaker
+    if not isinstance(aliases, list) or not all(isinstance(alias, str) for alias in aliases):
+        raise invalid("'speaker' must be a list of the names the speaker goes by")
+    aliases = [alias for alias in aliases if alias.strip()]
+    quote = Quote(
+        start=span[0],
+        end=span[1],
+        text=text[span[0] : span[1]],
+        type=quote_type,
+        speaker=_nearest_mention(text, aliases, span[0]) if aliases else None,
+        stance=Stance(stances[0], {label: float(label == stances[0]) for label in STANCE_LABELS}),
+        id=f"q{number}",
+    )
+    return Reference(quote, aliases, stances, bool(entry.get("optional")))
+
+
 def _gold_file_documents(path: Path, docs_dir: Path) -> Iterable[GoldDocument]:
     try:
         gold = json.loads(path.read_text(encoding="utf-8"))["docs"]
+        if not isinstance(gold, dict) or not all(isinstance(entries, list) for entries in gold.values()):
+            raise TypeError("each article must map to a list of quotes")
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise UserError(f"{path}: not a gold file with a 'docs' mapping ({exc})") from None
     for file_name, entries in gold.items():
@@ -77,22 +117,10 @@ def _gold_file_documents(path: Path, docs_dir: Path) -> Iterable[GoldDocument]:
             text = text_path.read_text(encoding="utf-8")
         except OSError:
             raise UserError(f"{path}: the article {file_name} is not in {docs_dir}") from None
-        references = []
-        for number, entry in enumerate(entries, start=1):
-            span = _find_span(text, entry["quote"])
-            if span is None:
-                raise UserError(f"{path}: quote {number} of {file_name} is not in its article")
-            aliases = [alias for alias in entry.get("speaker") or [] if alias.strip()]
-            quote = Quote(
-                start=span[0],
-                end=span[1],
-                text=text[span[0] : span[1]],
-                type=entry.get("type") or "direct",
-                speaker=_nearest_mention(text, aliases, span[0]) if aliases else None,
-                stance=Stance(entry["stance"], {label: float(label == entry["stance"]) for label in STANCE_LABELS}),
-                id=f"q{number}",
-            )
-            references.append(Reference(quote, aliases, [entry["stance"], *entry.get("alt", [])], bool(entry.get("optional"))))
+        except UnicodeDecodeError:
+            raise UserError(f"{path}: the article {text_path} is not UTF-8 text") from None
+        where = f"{path}: {file_name}"
+        references = [_gold_reference(entry, text, number, where) for number, entry in enumerate(entries, start=1)]
         yield GoldDocument(Document(id=file_name, text=text, source=str(text_path)), references)
 
 

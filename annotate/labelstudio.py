@@ -245,18 +245,19 @@ def export_tasks(client: LabelStudio, project_id: int, timeout: float = REQUEST_
         # Full predictions, and annotators as users (with their email), not only ids.
         options = {"predictions": {"only_id": False}, "annotations__completed_by": {"only_id": False}}
         snapshot = exports.create(project_id, serialization_options=options)
-        deadline = time.monotonic() + timeout
-        while snapshot.status not in ("completed", "failed"):
-            if time.monotonic() > deadline:
-                raise UserError(f"Label Studio at {base_url(client)} did not finish the export within {timeout:.0f} s")
-            time.sleep(0.5)
-            snapshot = exports.get(project_id, snapshot.id)
-        if snapshot.status == "failed":
-            raise UserError(f"Label Studio at {base_url(client)} failed to export project {project_id}")
-        tasks = json.loads(b"".join(exports.download(project_id, snapshot.id, export_type="JSON")))
-        # Snapshots are files in Label Studio's data folder; this one has served its purpose.
-        exports.delete(project_id, snapshot.id)
-    return tasks
+        try:
+            deadline = time.monotonic() + timeout
+            while snapshot.status not in ("completed", "failed"):
+                if time.monotonic() > deadline:
+                    raise UserError(f"Label Studio at {base_url(client)} did not finish the export within {timeout:.0f} s")
+                time.sleep(0.5)
+                snapshot = exports.get(project_id, snapshot.id)
+            if snapshot.status == "failed":
+                raise UserError(f"Label Studio at {base_url(client)} failed to export project {project_id}")
+            return json.loads(b"".join(exports.download(project_id, snapshot.id, export_type="JSON")))
+        finally:
+            # Snapshots are files in Label Studio's data folder; this one has served its purpose either way.
+            exports.delete(project_id, snapshot.id)
 
 
 @dataclass

@@ -67,12 +67,18 @@ def split(quotes: Sequence[LabelledQuote], test_size: float, seed: int) -> tuple
 
     if not test_size:
         return list(quotes), [], False
+    # Counted as scikit-learn counts a share (rounded up), so both sides are known to be non-empty here.
+    held_out = math.ceil(len(quotes) * test_size)
+    if held_out >= len(quotes):
+        raise UserError(
+            f"holding out {test_size:g} of {len(quotes)} labelled quotes leaves none to train on; give a smaller --test-size or more quotes"
+        )
     labels = [q.label for q in quotes]
     try:
-        train, test = train_test_split(list(quotes), test_size=test_size, random_state=seed, stratify=labels)
+        train, test = train_test_split(list(quotes), test_size=held_out, random_state=seed, stratify=labels)
         return train, test, True
-    except ValueError:
-        train, test = train_test_split(list(quotes), test_size=test_size, random_state=seed)
+    except ValueError:  # too few quotes of some label to stratify
+        train, test = train_test_split(list(quotes), test_size=held_out, random_state=seed)
         return train, test, False
 
 

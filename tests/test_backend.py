@@ -86,6 +86,11 @@ def quote_regions(result: list[dict]) -> list[dict]:
     return [item for item in result if item.get("from_name") == labelstudio.SPAN_TAG and item["value"]["labels"] == [labelstudio.QUOTE_LABEL]]
 
 
+def top_margin(scores: dict[str, float]) -> float:
+    best, second = sorted(scores.values(), reverse=True)[:2]
+    return best - second
+
+
 def test_retrieve_predictions_fills_tasks_imported_without_them(client, project, prelabeller, prelabelled_seeds):
     retrieve_predictions(client, project)
     expected = {document.text: document.quotes for document in prelabelled_seeds}
@@ -99,10 +104,13 @@ def test_retrieve_predictions_fills_tasks_imported_without_them(client, project,
         for region in quote_regions(result):
             assert text[region["value"]["start"] : region["value"]["end"]] == region["value"]["text"]
         served = labelstudio.result_to_quotes(text, result)
-        assert [(q.start, q.end, q.stance.label, q.speaker.name if q.speaker else None) for q in served] == [
-            (q.start, q.end, q.stance.label, q.speaker.name if q.speaker else None) for q in expected[text]
+        assert [(q.start, q.end, q.speaker.name if q.speaker else None) for q in served] == [
+            (q.start, q.end, q.speaker.name if q.speaker else None) for q in expected[text]
         ]
         assert all(q.stance.label in STANCE_LABELS for q in served)
+        # bfloat16 scores shift slightly with the batch a quote is scored in: a near tie may go either way.
+        clear = [(s.stance.label, e.stance.label) for s, e in zip(served, expected[text]) if top_margin(e.stance.scores) > 0.01]
+        assert [label for label, _ in clear] == [label for _, label in clear]
         quotes_seen += len(served)
     assert quotes_seen > 0
 
@@ -123,13 +131,14 @@ def test_interactive_pre_annotation_returns_the_prediction(client, studio, proje
 
 
 def test_failed_training_keeps_the_model_and_says_why(client, backend, project):
-    backend_url, _ = backend
+    backend_url, model_dir = backend
     before = health(backend_url)["model_version"]
     # The Train button on a project nobody has annotated yet: there is nothing to learn from.
     client.ml.train(client.ml.list(project=project.id)[0].id)
     state = wait_for(lambda: (h := health(backend_url))["last_training_error"] and not h["training"] and h, 120, "the failed training")
-    assert "labelled quote" in state["last_training_error"]
+    assert "no submitted human annotations" in state["last_training_error"]
     assert state["model_version"] == before
+    assert not any(model_dir.iterdir())
 
 
 def test_annotations_retrain_the_model_and_predictions_use_it(client, backend, project, prelabeller):
@@ -154,6 +163,13 @@ def test_annotations_retrain_the_model_and_predictions_use_it(client, backend, p
         spans = [(r["value"]["start"], r["value"]["end"]) for r in quote_regions(versions[new_version].result)]
         assert spans == [(r["value"]["start"], r["value"]["end"]) for r in quote_regions(versions[prelabeller.model_version].result)]
 
+    # Each retraining writes a model folder; only the one served and the one before it are kept.
+    served = [new_version]
+    for _ in range(2):
+        client.ml.train(ml_backend.id)
+        served.append(wait_for(lambda: (v := health(backend_url)["model_version"]) not in served and v, 240, "another retrained model"))
+    assert sorted(folder.name for folder in model_dir.iterdir()) == sorted(served[-2:])
+
 
 def test_basic_auth_then_backend_down(client, studio, prelabeller, tmp_path):
     project = new_project(client, "backend-down")
@@ -174,7 +190,9 @@ def test_basic_auth_then_backend_down(client, studio, prelabeller, tmp_path):
         assert httpx.get(f"{backend_url}/health").status_code == 401
         labelstudio.import_tasks(client, project.id, [{"data": {"text": "Officials met on Monday."}}])
         client.annotations.create(id=task_ids(client, project)[0], result=[], lead_time=1.0)
-        wait_for(lambda: httpx.get(f"{backend_url}/health", auth=credentials).json()["last_training_error"], 60, "the webhook")
+        state = wait_for(lambda: httpx.get(f"{backend_url}/health", auth=credentials).json()["last_training_error"], 60, "the webhook")
+        assert "mark no quotes" in state
+        assert not any(tmp_path.iterdir())  # a failed training leaves no model folder behind
 
     down = annotate(*status)
     assert down.returncode == 1

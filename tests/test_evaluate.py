@@ -11,13 +11,14 @@ from pathlib import Path
 import pytest
 
 from annotate.data import Document, Quote, Speaker, Stance
+from annotate.errors import UserError
 from annotate.evaluate import compare
 from annotate.gold import GoldDocument, Reference, first_annotation_per_task, load_gold, read_gold_json, write_gold_dataset
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLD = ROOT / "tests" / "data" / "seeds-gold.json"
 SEEDS = ROOT / "seeds"
-SCORER = Path("/work/shared/tools/score.py")
+SCORER = ROOT / "tests" / "data" / "score.py"  # a copy of the shared scorer
 ANNOTATE = [sys.executable, "-c", "from annotate.cli import run; run()"]
 
 TEXT = (
@@ -97,7 +98,22 @@ def test_optional_gold_quotes_cost_nothing_when_missed_or_overlapped():
     assert overlapped["quotes"]["overlap"]["fp"] == 0
 
 
-@pytest.mark.skipif(not SCORER.is_file(), reason="the shared scorer is not on this machine")
+def test_tasks_sharing_a_document_id_are_each_scored_against_their_own_prediction():
+    other_text = "Ana Ruiz said the deal was a mistake."
+    start = other_text.index("the deal")
+    other_gold = Quote(start, len(other_text) - 1, other_text[start:-1], stance=Stance("against"))
+    gold = [
+        GoldDocument(Document("same", TEXT), [reference("We will buy the system,", "favor", [])], task_id=1),
+        GoldDocument(Document("same", other_text), [Reference(other_gold, [], ["against"])], task_id=2),
+    ]
+    predicted = [
+        Document("same", TEXT, quotes=[quote("We will buy the system,", "favor")]),
+        Document("same", other_text, quotes=[other_gold]),
+    ]
+    report = compare(gold, predicted)
+    assert report["quotes"]["exact"]["f1"] == report["stance"]["accuracy"] == 1.0
+
+
 def test_compare_agrees_with_the_shared_scorer(tmp_path):
     gold = read_gold_json(GOLD, SEEDS)
     rng = random.Random(7)
@@ -151,9 +167,31 @@ def test_gold_json_converts_to_a_dataset_that_loads_back_the_same(tmp_path):
     assert report["quotes"]["exact"]["f1"] == report["speaker"]["accuracy"] == report["stance"]["accuracy"] == 1.0
 
 
+def split_gold(folder: Path) -> Path:
+    """The seeds gold as a folder of two gold JSON files."""
+    docs = json.loads(GOLD.read_text(encoding="utf-8"))["docs"]
+    names = sorted(docs)
+    folder.mkdir()
+    for part, chosen in (("a.json", names[:2]), ("b.json", names[2:])):
+        (folder / part).write_text(json.dumps({"docs": {name: docs[name] for name in chosen}}), encoding="utf-8")
+    return folder
+
+
+def test_a_folder_of_gold_files_reads_as_the_one_file(tmp_path):
+    whole = read_gold_json(GOLD, SEEDS)
+    parts = load_gold(split_gold(tmp_path / "gold"), SEEDS)
+    assert [d.document.id for d in parts] == [d.document.id for d in whole]
+    assert [d.task_id for d in parts] == list(range(1, len(whole) + 1))
+    for before, after in zip(whole, parts):
+        assert [(r.quote.start, r.quote.end, r.aliases, r.stances, r.optional) for r in after.references] == [
+            (r.quote.start, r.quote.end, r.aliases, r.stances, r.optional) for r in before.references
+        ]
+
+
 def test_evaluate_command_scores_the_seeds_dev_set_in_one_command(tmp_path):
     plot = tmp_path / "eval.png"
-    done = subprocess.run([*ANNOTATE, "evaluate", "--dataset", str(GOLD), "--docs", str(SEEDS), "--json", "--plot", str(plot)], capture_output=True, text=True)
+    gold = split_gold(tmp_path / "gold")
+    done = subprocess.run([*ANNOTATE, "evaluate", "--dataset", str(gold), "--docs", str(SEEDS), "--json", "--plot", str(plot)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert (report["documents"], report["gold_quotes"]) == (5, 46)
@@ -171,3 +209,74 @@ def test_evaluate_command_fails_in_one_line_without_the_articles(tmp_path):
     assert "--docs" in done.stderr and len(done.stderr.strip().splitlines()) == 1
     missing = subprocess.run([*ANNOTATE, "evaluate", "--dataset", str(tmp_path / "nowhere")], capture_output=True, text=True)
     assert missing.returncode == 1 and "Traceback" not in missing.stderr
+
+
+def gold_file(tmp_path: Path, content) -> tuple[Path, Path]:
+    """A gold JSON file with ``content`` (a string as is, anything else as JSON) and a folder with one article."""
+    docs = tmp_path / "docs"
+    docs.mkdir(exist_ok=True)
+    (docs / "a.txt").write_text(TEXT, encoding="utf-8")
+    path = tmp_path / "gold.json"
+    path.write_text(content if isinstance(content, str) else json.dumps(content), encoding="utf-8")
+    return path, docs
+
+
+GOOD = {"quote": "We will buy the system,", "speaker": ["Ana Ruiz", "Ruiz"], "stance": "favor"}
+
+
+@pytest.mark.parametrize(
+    "entry, problem",
+    [
+        ({"quote": GOOD["quote"], "speaker": ["Ruiz"]}, "'stance'"),
+        ({**GOOD, "stance": "pro"}, "'stance'"),
+        ({**GOOD, "alt": ["none", "maybe"]}, "'alt'"),
+        ({**GOOD, "alt": "none"}, "'alt'"),
+        ({**GOOD, "type": "paraphrase"}, "'type'"),
+        ({**GOOD, "speaker": [["Ana", "Ruiz"]]}, "'speaker'"),
+        ({**GOOD, "speaker": 7}, "'speaker'"),
+        ({**GOOD, "quote": "We will sell the system"}, "not in the article"),
+        ({**GOOD, "quote": 3}, "'quote'"),
+        ("We will buy the system", "not an object"),
+    ],
+)
+def test_a_malformed_gold_entry_is_named_by_file_article_and_number(tmp_path, entry, problem):
+    path, docs = gold_file(tmp_path, {"docs": {"a.txt": [GOOD, entry]}})
+    with pytest.raises(UserError) as error:
+        read_gold_json(path, docs)
+    message = str(error.value)
+    assert f"{path}: a.txt, entry 2:" in message and problem in message
+
+
+def test_a_single_speaker_name_is_one_alias(tmp_path):
+    path, docs = gold_file(tmp_path, {"docs": {"a.txt": [{**GOOD, "speaker": "Ana Ruiz"}]}})
+    (document,) = read_gold_json(path, docs)
+    assert document.references[0].aliases == ["Ana Ruiz"]
+    assert document.references[0].quote.speaker.name == "Ana Ruiz"
+
+
+@pytest.mark.parametrize(
+    "content, problem",
+    [
+        ("{not json", "not a gold file"),
+        ({"quotes": []}, "not a gold file"),
+        ({"docs": ["a.txt"]}, "not a gold file"),
+        ({"docs": {"a.txt": {"quote": "x"}}}, "not a gold file"),
+        ({"docs": {"b.txt": [GOOD]}}, "the article b.txt is not in"),
+    ],
+)
+def test_a_malformed_gold_file_is_one_user_error(tmp_path, content, problem):
+    path, docs = gold_file(tmp_path, content)
+    with pytest.raises(UserError, match=problem) as error:
+        read_gold_json(path, docs)
+    assert len(str(error.value).splitlines()) == 1
+
+
+def test_evaluate_command_rejects_bad_gold_and_a_folder_as_plot_in_one_line(tmp_path):
+    path, docs = gold_file(tmp_path, {"docs": {"a.txt": [{**GOOD, "stance": "pro"}]}})
+    done = subprocess.run([*ANNOTATE, "evaluate", "--dataset", str(path), "--docs", str(docs)], capture_output=True, text=True)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and "entry 1" in done.stderr
+    # A folder given as --plot fails before the pre-labeller runs.
+    done = subprocess.run([*ANNOTATE, "evaluate", "--dataset", str(GOLD), "--docs", str(SEEDS), "--plot", str(tmp_path)], capture_output=True, text=True)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and "folder" in done.stderr

@@ -1,5 +1,5 @@
 """The label config is valid for Label Studio, every prediction the project makes fits it, and the
-converters round-trip quotes through Label Studio results (UTF-16 offsets included)."""
+converters round-trip quotes through Label Studio results (emoji before a quote included)."""
 
 from __future__ import annotations
 

@@ -38,7 +38,8 @@ def test_start_status_stop(tmp_path):
     data_dir, port = tmp_path / "ls", free_port()
     assert studio("status", data_dir=data_dir).returncode == 1
 
-    started = studio("start", "--port", str(port), data_dir=data_dir)
+    # The first start migrates a new database: slow on a busy 2-core machine, so the fixture's generous timeout.
+    started = studio("start", "--port", str(port), "--timeout", "300", data_dir=data_dir)
     try:
         assert started.returncode == 0, started.stderr
         url = f"http://127.0.0.1:{port}"

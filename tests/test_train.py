@@ -13,10 +13,11 @@ import pytest
 import torch
 
 from annotate.data import Document, Quote, Speaker, Stance
+from annotate.errors import UserError
 from annotate.gold import GoldDocument, Reference, write_gold_dataset
 from annotate.metrics import stance_scores
 from annotate.stance import load_stance_model, load_target, stance_input
-from annotate.train import LabelledQuote, Settings, fine_tune
+from annotate.train import LabelledQuote, Settings, fine_tune, split, train
 
 ANNOTATE = [sys.executable, "-c", "from annotate.cli import run; run()"]
 
@@ -136,3 +137,19 @@ def test_train_command_fails_in_one_line_on_a_missing_dataset(tmp_path):
     assert done.returncode == 1
     assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
     assert not (tmp_path / "model").exists()
+
+
+def test_the_held_out_share_is_rounded_up_and_must_leave_quotes_to_train_on(tmp_path, target):
+    quotes = [LabelledQuote(d.document.id, r.quote) for d in as_documents(made_up_quotes(TRAIN_GROUPS, every=4)) for r in d.references]
+    ten = quotes[:10]
+    training, held_out, _ = split(ten, 0.9, seed=1)
+    assert (len(training), len(held_out)) == (1, 9)
+    training, held_out, _ = split(ten, 0.25, seed=1)
+    assert (len(training), len(held_out)) == (7, 3)
+
+    dataset = tmp_path / "two"
+    write_gold_dataset(as_documents(made_up_quotes(TRAIN_GROUPS, every=4)[:2], per_document=2), dataset)
+    output = tmp_path / "model"
+    with pytest.raises(UserError, match="--test-size"):
+        train(dataset, output, load_target(target), settings=Settings(test_size=0.9))
+    assert not output.exists()
