@@ -217,7 +217,7 @@ def gold_tasks(documents: Iterable[GoldDocument]) -> list[dict[str, Any]]:
         task = document_to_task(gold.document)
         task |= {"id": gold.task_id, "predictions": []}
         quotes = [r.quote for r in gold.references]
-        task["annotations"] = [{"id": gold.annotation_id, "completed_by": gold.annotator, "result": quotes_to_result(gold.document.text, quotes)}]
+        task["annotations"] = [{"id": gold.annotation_id, "completed_by": gold.annotator, "result": quotes_to_result(quotes)}]
         tasks.append(task)
     return tasks
 

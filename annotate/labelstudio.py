@@ -56,7 +56,7 @@ def _region(region_id: str, span: Span, from_name: str, kind: str, value: dict[s
     }
 
 
-def quotes_to_result(text: str, quotes: list[Quote]) -> list[dict[str, Any]]:
+def quotes_to_result(quotes: list[Quote]) -> list[dict[str, Any]]:
     """Label Studio result items for quotes: spans, per-region stance/type/name, said_by relations."""
     result: list[dict[str, Any]] = []
     speaker_ids: dict[tuple[int, int], str] = {}
@@ -92,7 +92,7 @@ def document_to_task(document: Document) -> dict[str, Any]:
             {
                 "model_version": document.model_version,
                 "score": round(sum(scores) / len(scores), 4) if scores else 0.0,
-                "result": quotes_to_result(document.text, document.quotes),
+                "result": quotes_to_result(document.quotes),
             }
         ],
     }

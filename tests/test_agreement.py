@@ -80,7 +80,7 @@ def two_annotator_tasks() -> list[dict]:
     """Two tasks, each annotated by two people, in Label Studio's export shape."""
     tasks = gold_tasks([annotation(1, 1, "a", FIRST), annotation(2, 3, "a", FIRST)])
     for task, second_id in zip(tasks, (2, 4)):
-        task["annotations"].append({"id": second_id, "completed_by": "b", "result": quotes_to_result(TEXT, SECOND)})
+        task["annotations"].append({"id": second_id, "completed_by": "b", "result": quotes_to_result(SECOND)})
     return tasks
 
 

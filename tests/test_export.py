@@ -113,7 +113,7 @@ def scenario(studio) -> Scenario:
     second = client.users.create(username="second-annotator", email=ANNOTATOR, password="second-annotator-pw-1")
 
     news_prediction = labelstudio.result_to_quotes(NEWS, prediction["news"].result)
-    first_result = labelstudio.quotes_to_result(NEWS, corrected_news(news_prediction))
+    first_result = labelstudio.quotes_to_result(corrected_news(news_prediction))
     # The second annotator accepts the pre-labels but deletes the false quote.
     false_id = news_prediction[2].id
     second_result = [item for item in prediction["news"].result if false_id not in (item.get("id"), item.get("from_id"), item.get("to_id"))]
@@ -295,8 +295,8 @@ def offline_task(prediction: list[Quote], annotation: list[Quote]) -> dict:
     return {
         "id": 7,
         "data": {"text": NEWS, "doc_id": "news"},
-        "predictions": [{"id": 1, "model_version": MODEL_VERSION, "result": labelstudio.quotes_to_result(NEWS, prediction)}],
-        "annotations": [{"id": 9, "completed_by": 1, "was_cancelled": False, "parent_prediction": 1, "result": labelstudio.quotes_to_result(NEWS, annotation)}],
+        "predictions": [{"id": 1, "model_version": MODEL_VERSION, "result": labelstudio.quotes_to_result(prediction)}],
+        "annotations": [{"id": 9, "completed_by": 1, "was_cancelled": False, "parent_prediction": 1, "result": labelstudio.quotes_to_result(annotation)}],
     }
 
 

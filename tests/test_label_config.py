@@ -69,7 +69,7 @@ def test_result_round_trips_quotes_with_emoji_before_them(interface):
               stance=Stance("favor", {"favor": 1.0, "against": 0.0, "none": 0.0}), id="q1"),  # fmt: skip
         Quote(later, later + len(second), second, type="indirect", stance=Stance("against", {"favor": 0.0, "against": 1.0, "none": 0.0}), id="q2"),
     ]
-    result = quotes_to_result(text, quotes)
+    result = quotes_to_result(quotes)
     assert interface.validate_prediction({"result": result}, return_errors=True) == []
 
     # Label Studio stores code points (its front end converts the browser's UTF-16 indices), so every

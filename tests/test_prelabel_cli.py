@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -112,3 +113,23 @@ def test_folders_are_read_in_sorted_order(inputs: Path) -> None:
     documents = [d for d in iter_documents([inputs]) if not isinstance(d, InputError)]
     names = [d.id for d in documents]
     assert names[:3] == ["a_empty.txt", "b_article.txt", "c_latin1.txt"]
+
+
+def test_jsonl_records_may_hold_unicode_line_separators(tmp_path: Path) -> None:
+    # JSON strings may carry U+2028/U+2029 raw; they must not split a record.
+    record = {"id": "sep", "text": "First line\u2028second line. \u201cWe will win,\u201d Marsh said."}
+    (tmp_path / "docs.jsonl").write_text(json.dumps(record, ensure_ascii=False) + "\r\n", encoding="utf-8")
+    documents = list(iter_documents([tmp_path / "docs.jsonl"]))
+    assert [(d.id, d.text) for d in documents] == [("sep", record["text"])]
+
+
+def test_an_unwritable_output_fails_before_any_work(inputs: Path, tmp_path: Path) -> None:
+    result = annotate("prelabel", "b_article.txt", "--output", str(tmp_path), cwd=inputs)
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"error: {tmp_path} is a folder; give a file name"
+
+
+def test_the_output_gets_the_users_usual_file_mode(run, inputs: Path) -> None:
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (inputs / "out.jsonl").stat().st_mode & 0o777 == 0o666 & ~umask
