@@ -81,6 +81,13 @@ def test_embedded_credentials_are_used_when_no_key_is_given(studio, tmp_path):
     assert counts(result.stdout) == (5, 0, 0)
 
 
+def test_the_embedded_token_is_not_sent_to_another_server(studio, tmp_path):
+    other = f"http://127.0.0.1:{free_port()}"
+    result = annotate("push", str(SEEDS_DIR), "--project", "elsewhere", "--url", other, "--data-dir", str(studio.data_dir), cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.strip().startswith("error: no Label Studio API key")
+
+
 def test_a_document_that_fails_to_prelabel_does_not_stop_the_others(studio, prelabeller, tmp_path):
     class FailsOnOne(Prelabeller):
         def __init__(self):
