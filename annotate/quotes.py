@@ -32,6 +32,8 @@ THAT_ONLY_FORMS = (
     "estimated estimates suggested suggests agreed agrees recalled recalls observed observes responded responds "
     "answered answers claim stress note admit acknowledge informed informs reminded reminds"
 ).split() + ["put it"]  # 'As X put it, "..."'
+# Attitudes, not utterances: "X said the alliance hoped ..." is X's report, the hope part of its content.
+COGNITION_FORMS = set("believes believed thinks fears feared hopes hoped estimated estimates".split())
 PARTICIPLES = (
     "saying adding telling warning stressing insisting noting claiming arguing explaining stating declaring "
     "emphasising emphasizing acknowledging admitting alleging complaining indicating reiterating confirming "
@@ -86,8 +88,9 @@ DETERMINERS = {"the", "a", "an", "its", "his", "her", "their", "our"}
 CONNECTORS = {"of", "for", "and", "&", "de", "van", "von", "bin", "al", "da", "del", "der", "le", "la"}
 # Capitalised, these open a surname ("Van Hollen", "De Gaulle") rather than join two names.
 NAME_PARTICLES = {w.capitalize() for w in CONNECTORS - {"of", "for", "and", "&"}}
-# Arabic names keep their article in lower case inside a sentence ("Bashar al-Assad", "al-Sisi", "bin Salman").
-ARTICLE_SURNAME_RE = re.compile(r"(?:al|el|ad|an|ar|as|ash|at|az|bin|ibn|abu)-[A-Z]")
+# Arabic names keep their article in lower case inside a sentence ("Bashar al-Assad", "al-Sisi", "bin Salman"),
+# and hasty copy lowers an elided particle ("Karen o'Malley", "d'Alema").
+ARTICLE_SURNAME_RE = re.compile(r"(?:al|el|ad|an|ar|as|ash|at|az|bin|ibn|abu)-[A-Z]|[od]['’][A-Z]")
 # A US party and state tag set off after a legislator's name ("Sen. Jim Risch, R-Idaho, said").
 PARTY_TAG_RE = re.compile(r"[RDI]-[A-Z][\w.]*")
 # A relative clause with no commas between its noun and the cue ("an official who worked on the file told").
@@ -418,6 +421,14 @@ def _is_abbreviation(text: str, dot: int, start: int) -> bool:
     return len(word) == 1 and word.isalpha() or word in ABBREVIATIONS or bool(re.fullmatch(r"(?:[a-z]\.)+[a-z]", word))
 
 
+def _quotation_opens(text: str, dot: int) -> bool:
+    """A quotation opening on a capital after the period at ``dot`` ('on Main St. "They ...'): it ends a sentence
+    even after a one-word abbreviation, which never stands right before a quoted utterance (an acronym such as
+    'the U.S. "Patriot" system' may)."""
+    word = text[text.rfind(" ", 0, dot) + 1 : dot]
+    return "." not in word and bool(re.match(r"\s+[“„«\"][A-Z]", text[dot + 1 : dot + 5]))
+
+
 def split_sentences(text: str, start: int, end: int, regions: list[Region]) -> list[tuple[int, int]]:
     """Sentences of a paragraph; quoted passages are never split."""
     sentences = []
@@ -430,7 +441,8 @@ def split_sentences(text: str, start: int, end: int, regions: list[Region]) -> l
             # mid-sentence; a passage's inner sentences never end one.
             if not (region.balanced and region.outer_end == m.end() and region.outer_start > sentence_start):
                 continue
-        elif text[m.start()] == "." and m.end() - m.start() == 1 and _is_abbreviation(text, m.start(), sentence_start):
+        elif text[m.start()] == "." and m.end() - m.start() == 1 and _is_abbreviation(
+                text, m.start(), sentence_start) and not _quotation_opens(text, m.start()):
             continue
         sentences.append((sentence_start, m.end()))
         sentence_start, _ = _strip(text, m.end(), end)
@@ -536,7 +548,9 @@ def np_before(text: str, lo: int, pos: int) -> tuple[int, int] | None:
         i -= 2  # "X on Tuesday said"
         while i >= 0 and tokens[i][2].lower() in BEFORE_CUE:
             i -= 1
-    if i >= 0 and tokens[i][2].endswith(","):
+    if i >= 1 and re.fullmatch(r"\d{1,3}", tokens[i][2]) and tokens[i - 1][2].endswith(","):
+        i -= 1  # "Ray Schultz, 72 said": an age whose closing comma went missing
+    elif i >= 0 and tokens[i][2].endswith(","):
         i = _skip_appositive(tokens, i)
     elif i >= 1 and _party_tag_in_parentheses(tokens[i][2]):  # "Rep. X (D-N.Y.) said": X, not the tag
         i -= 1
@@ -836,6 +850,8 @@ def _sentence_candidates(text: str, para: Paragraph, sentence: tuple[int, int]) 
         if verb in PARTICIPLE_CUES:  # "..., after the airline cut its forecast, saying B": that clause's subject
             mention = (mention or last_mention or _subordinate_subject(text, clause_start, m.start())
                        or _subject(text, clause_start, s_end))
+        if verb in COGNITION_FORMS and mention and found and found[-1].forward and found[-1].start == mention[0]:
+            continue  # "X said the alliance hoped ...": the hope is part of X's report, its holder no source
         if mention is None:
             if verb in INVERTIBLE and lead.endswith(","):  # "CONTENT, said X."
                 mention = np_after(text, _strip(text, m.end(), s_end)[0], s_end)

@@ -502,3 +502,32 @@ def test_opinion_frame_names_the_possessive_as_source() -> None:
     text = "In her view, the reform had come too late."
     assert [(q.text, q.speaker.text) for q in find_quotes(text)] == [("the reform had come too late", "her")]
     assert find_quotes("In his view of the harbour, cranes dominate the skyline.") == []
+
+
+def test_a_belief_opening_a_report_is_part_of_it() -> None:
+    text = "The mayor said the council hoped the bridge would reopen in May."
+    assert [(q.text, q.speaker.text) for q in find_quotes(text)] == [
+        ("the council hoped the bridge would reopen in May", "The mayor")]
+    # on its own, a hope with "that" is still reported
+    assert spans("The council hoped that the bridge would reopen.") == [("indirect", "the bridge would reopen")]
+
+
+def test_an_age_without_its_closing_comma_before_the_cue() -> None:
+    text = "Dale Morton, 67 said the plant had been closed for years."
+    assert [(q.text, q.speaker.text) for q in find_quotes(text)] == [
+        ("the plant had been closed for years", "Dale Morton")]
+
+
+def test_lower_case_elided_particle_in_a_surname() -> None:
+    text = "Anne o'Brien, head of the tenants' union, said the rents were too high."
+    assert [(q.text, q.speaker.text) for q in find_quotes(text)] == [("the rents were too high", "Anne o'Brien")]
+
+
+def test_an_abbreviation_before_an_opening_quotation_ends_the_sentence() -> None:
+    text = '"We are closing," said Ben Hale, who runs a shop on Elm st. "Nobody comes any more."'
+    assert spans(text) == [("direct", "We are closing,"), ("direct", "Nobody comes any more.")]
+    # a title before a name, or an acronym before a quoted term, does not end it
+    assert spans('Dr. Lee said the wards were "full to bursting."') == [
+        ("mixed", 'the wards were "full to bursting."')]
+    assert spans('Lee said the U.S. "Patriot" system was too costly.') == [
+        ("mixed", 'the U.S. "Patriot" system was too costly')]

@@ -259,3 +259,9 @@ def test_possessive_of_an_opinion_frame_resolves_like_its_pronoun() -> None:
 def test_it_resolves_to_the_organisation_opening_the_previous_sentence() -> None:
     text = "The Finnish Foreign Ministry issued a statement on Friday. It said the border would stay closed."
     assert attributed(text)[-1][2] == "Finnish Foreign Ministry"
+
+
+def test_lower_case_elided_particle_names_the_same_person() -> None:
+    text = ("Karen o'Malley, who chairs the board, said the budget was tight.\n\n"
+            "O'Malley added that cuts were likely.")
+    assert [name for _, _, name in attributed(text)] == ["Karen o'Malley", "Karen o'Malley"]
