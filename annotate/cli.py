@@ -95,16 +95,22 @@ ApiKeyOption = Annotated[
 ]
 
 
-def label_studio_client(url: str | None, api_key: str | None, data_dir: Path):
-    """A checked SDK client for --url/--api-key, falling back to the embedded server started from ``data_dir``."""
-    from .labelstudio import connect
-
+def label_studio_connection(url: str | None, api_key: str | None, data_dir: Path) -> tuple[str, str | None]:
+    """--url/--api-key, each falling back to the embedded server started from ``data_dir``."""
     if url is None or api_key is None:
         embedded_url, embedded_key = studio.embedded_connection(data_dir)
         # The embedded server's token goes to the embedded server only, never to a --url elsewhere.
         if api_key is None and url in (None, embedded_url):
             api_key = embedded_key
         url = url or embedded_url or f"http://{studio.HOST}:{studio.DEFAULT_PORT}"
+    return url, api_key
+
+
+def label_studio_client(url: str | None, api_key: str | None, data_dir: Path):
+    """A checked SDK client for --url/--api-key, falling back to the embedded server started from ``data_dir``."""
+    from .labelstudio import connect
+
+    url, api_key = label_studio_connection(url, api_key, data_dir)
     if not api_key:
         raise UserError("no Label Studio API key: pass --api-key or set LABEL_STUDIO_API_KEY (or run annotate studio start)")
     return connect(url, api_key)
@@ -178,7 +184,6 @@ def export(
     target: TargetOption = None,
 ) -> None:
     """Export a project's human annotations as a Hugging Face dataset folder (configs `quotes` and `documents`)."""
-    import datasets
 
     from .dataset import write_dataset
     from .labelstudio import export_tasks
@@ -190,7 +195,6 @@ def export(
     stance_target = load_target(target)
     with err.status("exporting"):
         tasks = export_tasks(client, found.id)
-        datasets.disable_progress_bars()
         summary = write_dataset(tasks, output, name=project, target=stance_target)
     review = ", ".join(f"{summary.review[status]} {status}" for status in ("kept", "edited", "deleted", "added"))
     typer.echo(f"{summary.quotes} quotes in {summary.annotations} annotations of {summary.annotated_tasks} tasks -> {output}")
@@ -277,7 +281,6 @@ def train(
     max_length: Annotated[int, typer.Option("--max-length", min=8, help="Tokens per input (speaker, quote and target).")] = 128,
 ) -> None:
     """Fine-tune a favor/against/none stance classifier on human-labelled quotes; use it with prelabel --stance-model."""
-    import datasets
     import transformers
 
     from .stance import load_target
@@ -285,8 +288,6 @@ def train(
     from .train import train as fine_tune
 
     check_output_folder(output)
-    datasets.disable_progress_bars()
-    transformers.utils.logging.disable_progress_bar()
     if not logging.getLogger().isEnabledFor(logging.INFO):
         # Importing transformers resets its log level; its report that the new head starts untrained is expected.
         transformers.logging.set_verbosity_error()
@@ -384,7 +385,6 @@ def backend(
     """
     if ctx.invoked_subcommand is not None:
         return
-    import datasets
     import transformers
 
     from .backend import LabelStudioAccess, build_app, listen, serve
@@ -394,15 +394,12 @@ def backend(
     auth = basic_auth(basic_auth_user, basic_auth_pass)
     if auth is None and host not in ("127.0.0.1", "localhost", "::1"):
         err.print(f"[yellow]warning:[/] anyone who reaches {host}:{port} can use the backend; set --basic-auth-user/--basic-auth-pass", highlight=False)
-    embedded_url, embedded_key = studio.embedded_connection(data_dir)
-    access = LabelStudioAccess(url or embedded_url, api_key or embedded_key)
+    access = LabelStudioAccess(*label_studio_connection(url, api_key, data_dir))
     settings = Settings(**{name: value for name, value in (("epochs", epochs), ("max_length", max_length)) if value is not None})
     prelabeller = build_prelabeller(stance_model, target, batch_size)
     # Retraining news (new model version, or why a training failed) is what the operator watches for;
     # the libraries' progress bars and the new classifier head's load report at each retraining are not.
     logging.getLogger("annotate.backend").setLevel(logging.INFO)
-    datasets.disable_progress_bars()
-    transformers.utils.logging.disable_progress_bar()
     transformers.utils.logging.set_verbosity_error()
     api = build_app(prelabeller, model_dir, retrain_every, access, settings, auth)
     err.print(f"ML backend on http://{host}:{port}, stance model {prelabeller.model_version}; Ctrl+C stops it", highlight=False)
