@@ -1144,7 +1144,7 @@ def _embedded_post(text: str, para: Paragraph) -> Quote | None:
 
 
 def _colon_lead_in(text: str, para: Paragraph) -> tuple[Span, tuple[int, int]] | None:
-    """The cue and source of a paragraph that ends by introducing the next one ("Stoltenberg added:", "She told
+    """The cue and source of a paragraph that ends by introducing the next one ("Lindqvist added:", "She told
     reporters on Tuesday:")."""
     if text[para.end - 1] != ":" or not para.sentences:
         return None

@@ -1,7 +1,7 @@
 """Speaker resolution: turn each quote's source mention into a canonical name.
 
 ``quotes.find_quotes`` finds the mention nearest the cue (citron's "source"); this module does the coreference
-step: a name maps to its fullest form in the document ("Erdogan" -> "Recep Tayyip Erdogan"), a pronoun to the
+step: a name maps to its fullest form in the document ("Costa" -> "Maria Elena Costa"), a pronoun to the
 most recent person named before it, a description ("the Turkish president", "the ministry") to the entity
 introduced with that title, and a quote without a cue of its own inherits the previous quote's speaker.
 """
@@ -51,7 +51,7 @@ GENDERED_TITLES = {
     "she": set("mrs ms miss madam lady dame queen princess spokeswoman chairwoman congresswoman businesswoman".split()),
     "he": set("mr sir lord king prince spokesman chairman congressman businessman".split()),
 }
-# A possessive before a role ("Ribera's predecessor", "Erdogan's spokesman") introduces another person.
+# A possessive before a role ("Ribera's predecessor", "the mayor's spokesman") introduces another person.
 RELATIVES = set("predecessor successor wife husband son daughter brother sister father mother rival ally".split())
 OWNER_OF_ROLE_RE = re.compile(
     r"['’]s\s+(?:[a-z-]+\s+){0,2}?(?:" + "|".join(sorted(PERSON_ROLES | RELATIVES)) + r")\b")
@@ -71,7 +71,7 @@ class NameRun:
     start: int
     end: int
     words: list[str]
-    person: list[str]  # the name after the last title word, e.g. ["Recep", "Tayyip", "Erdogan"]
+    person: list[str]  # the name after the last title word, e.g. ["Maria", "Elena", "Costa"]
     titles: set[str]  # lower-case title and role words around the name ("president", "spokeswoman")
     modifiers: set[str]  # other words of the title context ("turkish", "turkey", "pentagon")
     organisation: bool
@@ -101,7 +101,7 @@ class EntityIndex:
     @classmethod
     def build(cls, text: str, quotes: list[Quote]) -> EntityIndex:
         index = cls(text)
-        # Titled names inside quotations ("President Erdogan") tell who is a person; they are never antecedents.
+        # Titled names inside quotations ("President Costa") tell who is a person; they are never antecedents.
         quoted: list[NameRun] = []
         for para in layout(text):
             index.sentence_starts.extend(start for start, _ in para.sentences)
@@ -158,8 +158,8 @@ class EntityIndex:
                 self.genders[key] = max(count, key=count.get)
 
     def subject_before(self, pos: int, pronoun: str) -> str | None:
-        """The person who opens the sentence of ``pos`` or the one before it: "Menendez, a critic of Erdogan,
-        spoke on the floor. He said ..." is about Menendez, the subject, not Erdogan, the latest name."""
+        """The person who opens the sentence of ``pos`` or the one before it: "Menendez, a critic of Costa,
+        spoke on the floor. He said ..." is about Menendez, the subject, not Costa, the latest name."""
         k = bisect.bisect_right(self.sentence_starts, pos) - 2
         since = self.sentence_starts[k] if k >= 0 else 0
         first = bisect.bisect_left(self.positions, since)
@@ -309,7 +309,7 @@ def _describe_run(text: str, tokens, i: int, j: int, words: list[str]) -> NameRu
     organisation = any(w in ORG_WORDS or re.search(r"\.[a-z]", w) for w in name) or not titled_person and (
         previous in DETERMINERS - {"his", "her"} or continues_name)
     age = re.fullmatch(r"(\d{1,3}),", tokens[j][2]) if j < len(tokens) and tokens[j - 1][2].endswith(",") else None
-    # Lower-case roles right before the name ("Pentagon spokeswoman Michelle Baldanza").
+    # Lower-case roles right before the name ("ministry spokeswoman Ana Reyes").
     if i > 0 and _bare(tokens[i - 1][2]).lower() in PERSON_ROLES and not re.search(r"[,;:.!?\"”]$", tokens[i - 1][2]):
         titles.add(_bare(tokens[i - 1][2]).lower())
         for k in range(i - 1, max(-1, i - 4), -1):
@@ -426,7 +426,7 @@ def _previous_paragraph_start(text: str, paragraph: int) -> int:
 
 
 def _person_part(words: list[str]) -> list[str]:
-    """The personal name at the end of a titled name ("US Defense Secretary James Mattis" -> James Mattis), or
+    """The personal name at the end of a titled name ("US Defense Secretary John Hale" -> John Hale), or
     before a place ("Paul Decker of West Virginia" -> Paul Decker)."""
     if "of" in words:
         return _name_tail(words[: words.index("of")]) or _name_tail(words)
