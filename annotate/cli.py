@@ -66,7 +66,10 @@ def progress() -> Progress:
 def build_prelabeller(stance_model: str | None, target: Path | None, batch_size: int):
     from .pipeline import Prelabeller
 
-    return Prelabeller(stance_model=stance_model, target=target, batch_size=batch_size)
+    def on_training() -> None:
+        err.print("training the stance classifier for this target and model (once: it is cached)", highlight=False)
+
+    return Prelabeller(stance_model=stance_model, target=target, batch_size=batch_size, on_training=on_training)
 
 
 def load_inputs(paths: list[Path]) -> tuple[list, list[InputError]]:
@@ -82,7 +85,7 @@ def load_inputs(paths: list[Path]) -> tuple[list, list[InputError]]:
 
 StanceModelOption = Annotated[
     str | None,
-    typer.Option("--stance-model", help="Stance model: a local folder or hub id (NLI, favor/against/none classifier, or sentence-transformers). Default: packaged all-MiniLM-L6-v2."),
+    typer.Option("--stance-model", help="Stance model: a local folder or hub id (a favor/against/none classifier, an NLI model, or an encoder to train on the target). Default: packaged all-MiniLM-L6-v2 trained on the target."),
 ]
 TargetOption = Annotated[Path | None, typer.Option("--target", help="Target file (YAML or TOML). Default: Turkey's purchase of the Russian S-400.")]
 BatchSizeOption = Annotated[int, typer.Option("--batch-size", min=1, help="Documents per stance-model batch.")]
@@ -273,28 +276,19 @@ def agreement(
 def train(
     dataset: Annotated[Path, typer.Option("--dataset", help="An exported dataset folder (exports/NAME) whose quotes carry human stance labels.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Model folder to write, e.g. models/NAME; an earlier model there is replaced only on success.")],
-    base_model: Annotated[str | None, typer.Option("--base-model", help="Local folder or cached hub id to fine-tune (nothing is downloaded). Default: packaged all-MiniLM-L6-v2.")] = None,
+    base_model: Annotated[str | None, typer.Option("--base-model", help="Sentence encoder (local folder or cached hub id; nothing is downloaded), or a model from annotate train whose encoder to use. Default: packaged all-MiniLM-L6-v2.")] = None,
     target: TargetOption = None,
-    epochs: Annotated[float | None, typer.Option("--epochs", min=0.1, help="Passes over the training quotes. Default: 3 to 10, about 3,000 examples seen.")] = None,
-    seed: Annotated[int, typer.Option("--seed", help="Seed for the split, the new layer and the shuffling: the same seed gives the same model.")] = 13,
+    seed: Annotated[int, typer.Option("--seed", help="Seed for the held-out split: the same seed gives the same model.")] = 13,
     test_size: Annotated[float, typer.Option("--test-size", min=0.0, max=0.9, help="Share of quotes held out for the reported metrics (0: none).")] = 0.2,
-    max_length: Annotated[int, typer.Option("--max-length", min=8, help="Tokens per input (speaker, quote and target).")] = 128,
 ) -> None:
-    """Fine-tune a favor/against/none stance classifier on human-labelled quotes; use it with prelabel --stance-model."""
-    import transformers
-
+    """Learn a stance model from human-labelled quotes (with the target's examples); use it with prelabel --stance-model."""
     from .stance import load_target
     from .train import Settings
-    from .train import train as fine_tune
+    from .train import train as learn
 
     check_output_folder(output)
-    if not logging.getLogger().isEnabledFor(logging.INFO):
-        # Importing transformers resets its log level; its report that the new head starts untrained is expected.
-        transformers.logging.set_verbosity_error()
-    settings = Settings(epochs=epochs, seed=seed, test_size=test_size, max_length=max_length)
-    with progress() as bar:
-        task = bar.add_task("training", total=None)
-        info = fine_tune(dataset, output, load_target(target), base_model, settings, on_step=lambda step, total: bar.update(task, completed=step, total=total))
+    with err.status("training"):
+        info = learn(dataset, output, load_target(target), base_model, Settings(seed=seed, test_size=test_size))
     typer.echo(f"trained on {info['train_quotes']} quotes ({info['quotes']} labelled) -> {output}")
     metrics = info["metrics"]
     if metrics:
@@ -370,8 +364,6 @@ def backend(
     target: TargetOption = None,
     batch_size: BatchSizeOption = 32,
     retrain_every: Annotated[int, typer.Option("--retrain-every", min=0, help="Retrain after this many new or updated annotations in a project (0: only on Label Studio's Train button).")] = 10,
-    epochs: Annotated[float | None, typer.Option("--epochs", min=0.1, help="Training epochs per retraining. Default: annotate train's.")] = None,
-    max_length: Annotated[int | None, typer.Option("--max-length", min=8, help="Tokens per training input. Default: annotate train's.")] = None,
     model_dir: Annotated[Path, typer.Option("--model-dir", help="Folder for the retrained stance models (one folder each, named by version).")] = Path("backend-models"),
     url: UrlOption = None,
     api_key: ApiKeyOption = None,
@@ -395,7 +387,7 @@ def backend(
     if auth is None and host not in ("127.0.0.1", "localhost", "::1"):
         err.print(f"[yellow]warning:[/] anyone who reaches {host}:{port} can use the backend; set --basic-auth-user/--basic-auth-pass", highlight=False)
     access = LabelStudioAccess(*label_studio_connection(url, api_key, data_dir))
-    settings = Settings(**{name: value for name, value in (("epochs", epochs), ("max_length", max_length)) if value is not None})
+    settings = Settings()
     prelabeller = build_prelabeller(stance_model, target, batch_size)
     # Retraining news (new model version, or why a training failed) is what the operator watches for;
     # the libraries' progress bars and the new classifier head's load report at each retraining are not.

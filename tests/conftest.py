@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import socket
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from annotate import studio as embedded
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Stance heads learned from target files are cached; the tests keep theirs apart from the user's cache
+    # (and hand the setting to the CLI they run in subprocesses).
+    config.annotate_cache = tempfile.mkdtemp(prefix="annotate-test-cache-")
+    os.environ["ANNOTATE_CACHE"] = config.annotate_cache
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(getattr(config, "annotate_cache", ""), ignore_errors=True)
 
 
 def free_port() -> int:
@@ -32,7 +46,7 @@ SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
 
 @pytest.fixture(scope="session")
 def prelabeller():
-    """The real default pre-labeller (packaged all-MiniLM-L6-v2), loaded once per session."""
+    """The real default pre-labeller (a head on the packaged all-MiniLM-L6-v2), loaded once per session."""
     from annotate.pipeline import Prelabeller
 
     return Prelabeller()

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.studio
 ANNOTATE = Path(sys.executable).parent / "annotate"
 RETRAIN_EVERY = 2
 # Tiny training so the test stays quick: the plumbing is under test here, not the model's quality.
-TINY_TRAINING = Settings(epochs=1, max_length=48, batch_size=16, test_size=0)
+TINY_TRAINING = Settings(test_size=0)
 
 
 def annotate(*args: str) -> subprocess.CompletedProcess:
@@ -127,7 +127,14 @@ def test_interactive_pre_annotation_returns_the_prediction(client, studio, proje
     )
     answer = response.json()
     assert "errors" not in answer, answer
-    assert answer["data"]["result"] == client.predictions.list(task=task_id)[0].result
+    stored = client.predictions.list(task=task_id)[0].result
+
+    def without_scores(result):
+        return [{key: value for key, value in region.items() if key != "score"} for region in result]
+
+    assert without_scores(answer["data"]["result"]) == without_scores(stored)
+    # A stance's confidence shifts in the last digits with the batch its quote is encoded in.
+    assert [r.get("score", 0) for r in answer["data"]["result"]] == pytest.approx([r.get("score", 0) for r in stored], abs=2e-3)
 
 
 def test_failed_training_keeps_the_model_and_says_why(client, backend, project):

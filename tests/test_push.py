@@ -24,7 +24,7 @@ PROJECT = "push-test"
 
 def annotate(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     # A clean environment and working folder: no embedded credentials or LABEL_STUDIO_* leak in.
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("LABEL_STUDIO_", "ANNOTATE_"))}
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("LABEL_STUDIO_", "ANNOTATE_")) or k == "ANNOTATE_CACHE"}
     return subprocess.run([str(ANNOTATE), *args], cwd=cwd, env={**base, **(env or {})}, capture_output=True, text=True, timeout=600)
 
 
@@ -57,6 +57,11 @@ def test_push_creates_one_task_per_document_with_visible_predictions(studio, fir
     for task in exported:
         assert [p["model_version"] for p in task["predictions"]] == [project.model_version]
         assert task["data"]["content_hash"] == labelstudio.content_hash(task["data"]["text"])
+        # The least certain stance is the task's score, so sorting by it puts the tasks to review first on top.
+        prediction = task["predictions"][0]
+        stance_scores = [region["score"] for region in prediction["result"] if region.get("from_name") == "stance"]
+        assert stance_scores and all(0 < score <= 1 for score in stance_scores)
+        assert prediction["score"] == pytest.approx(min(stance_scores), abs=1e-4)
 
 
 def test_push_again_skips_and_adds_only_new_documents_with_a_personal_access_token(studio, first_push, tmp_path):

@@ -1,24 +1,41 @@
-"""Stance models and target files: every model kind is built tiny from a config here, never downloaded."""
+"""Stance models, the evidence they read and target files: every model kind but the default is built tiny from a
+config here, never downloaded."""
 
 from __future__ import annotations
+
+from dataclasses import replace
+from importlib.resources import files
+from pathlib import Path
 
 import pytest
 from sentence_transformers import SentenceTransformer
 from sentence_transformers.sentence_transformer.modules import Pooling, Transformer
 from transformers import BertConfig, BertForSequenceClassification, BertModel, BertTokenizerFast
 
-from annotate.data import STANCE_LABELS, Quote, Speaker, Stance
+from annotate.data import STANCE_LABELS, Quote, Speaker, Span, Stance
 from annotate.errors import UserError
-from annotate.stance import ClassifierStance, NliStance, SimilarityStance, load_stance_model, load_target
+from annotate.stance import (
+    ClassifierStance,
+    NliStance,
+    SideFinder,
+    SpeakerMemory,
+    StanceItem,
+    load_stance_model,
+    load_target,
+    quote_context,
+    speaker_description,
+)
+from annotate.stance.learned import HeadStance
 
+SOURCE_TARGET = Path(str(files("annotate.stance").joinpath("targets", "s400.yaml")))
 WORDS = "the minister said turkey will buy keep cancel russian missiles nato deal sanctions weather is nice".split()
 
 
-def quote(text: str, speaker: str | None = "Minister") -> Quote:
-    return Quote(0, len(text), text, speaker=Speaker(0, 0, speaker, speaker) if speaker else None)
+def item(text: str, speaker: str = "", side: str | None = None, document: int = 0) -> StanceItem:
+    return StanceItem(text, speaker, side, document)
 
 
-QUOTES = [quote("turkey will keep the russian missiles"), quote("nato sanctions", None), quote("the weather is nice")]
+QUOTES = [item("turkey will keep the russian missiles", "Minister"), item("nato sanctions"), item("the weather is nice")]
 
 
 def tiny_bert(folder, id2label: dict[int, str] | None = None):
@@ -75,34 +92,108 @@ def test_stance_classifier_is_detected_and_maps_its_label_order(tmp_path, target
     assert model.version == "tiny-stance"
     assert_valid(model.predict(QUOTES), len(QUOTES))
     # The model's own column order is none, favor, against: each score must come back under its own name.
-    own_order = model.classifier.logits([("nato sanctions", target.description)]).softmax(dim=1)[0].tolist()
-    scores = model.predict([quote("nato sanctions", None)])[0].scores
+    own_order = model.classifier.logits(["nato sanctions"]).softmax(dim=1)[0].tolist()
+    scores = model.predict([item("nato sanctions")])[0].scores
     assert [scores["none"], scores["favor"], scores["against"]] == pytest.approx(own_order, abs=1e-5)
 
 
-def test_sentence_transformers_folder_uses_similarity(tmp_path, target):
+def tiny_sbert(tmp_path):
     base = tiny_bert(tmp_path / "tiny-bert")
     transformer = Transformer(str(base), max_seq_length=64)
-    pooling = Pooling(transformer.get_embedding_dimension())
     folder = tmp_path / "tiny-sbert"
-    SentenceTransformer(modules=[transformer, pooling], device="cpu").save(str(folder))
-    model = load_stance_model(str(folder), target)
-    assert isinstance(model, SimilarityStance)
-    assert model.version == "tiny-sbert+s400"
-    alone = model.predict(QUOTES)
-    assert_valid(alone, len(QUOTES))
-    assert model.predict([]) == []
+    SentenceTransformer(modules=[transformer, Pooling(transformer.get_embedding_dimension())], device="cpu").save(str(folder))
+    return folder
 
-    # Two quotes of one speaker are blended only when they come from the same document.
-    pair = [quote("turkey will keep the russian missiles"), quote("the weather is nice")]
-    separate = model.predict(pair, document_ids=["a", "b"])
-    together = model.predict(pair, document_ids=["a", "a"])
-    assert separate[0].scores == pytest.approx(alone[0].scores, abs=1e-5)
-    assert together[0].scores != pytest.approx(separate[0].scores, abs=1e-5)
-    keep = 1 - model.speaker_weight
-    for label in STANCE_LABELS:
-        gap = separate[0].scores[label] - separate[1].scores[label]
-        assert together[0].scores[label] - together[1].scores[label] == pytest.approx(keep * gap, abs=1e-4)
+
+def test_an_encoder_gets_a_head_learned_from_the_target_once(tmp_path, target, monkeypatch):
+    monkeypatch.setenv("ANNOTATE_CACHE", str(tmp_path / "cache"))
+    folder = tiny_sbert(tmp_path)
+    trainings = []
+    model = load_stance_model(str(folder), target, on_training=lambda: trainings.append(1))
+    assert isinstance(model, HeadStance)
+    assert model.version.startswith("tiny-sbert+s400-")
+    assert_valid(model.predict(QUOTES), len(QUOTES))
+    assert model.predict([]) == []
+    again = load_stance_model(str(folder), target, on_training=lambda: trainings.append(1))
+    assert trainings == [1], "the second load must come from the cache"
+    assert again.version == model.version and again.weight.equal(model.weight)
+    # An edited target is another target: it trains anew, under another version.
+    edited = tmp_path / "edited.yaml"
+    edited.write_text((SOURCE_TARGET.read_text(encoding="utf-8")).replace("name: s400", "name: s400\n# edited"), encoding="utf-8")
+    other = load_stance_model(str(folder), load_target(edited), on_training=lambda: trainings.append(1))
+    assert trainings == [1, 1] and other.version != model.version
+
+
+def test_speaker_evidence_moves_polarity_but_never_topic(default_model):
+    """A side and the speaker's other quotes push favor against against; an off-topic remark stays none."""
+    doubtful = "The decision on the air defence system will be explained to the allies next week."
+    off_topic = "Hotel bookings on the coast rose by a third this summer."
+    plain = default_model.predict([item(doubtful)])[0]
+    for side, other in (("favor", "against"), ("against", "favor")):
+        pushed = default_model.predict([item(doubtful, "A Spokesman", side)])[0]
+        assert pushed.scores[side] > plain.scores[side] and pushed.scores[other] < plain.scores[other]
+        assert pushed.scores["none"] == pytest.approx(plain.scores["none"], abs=1e-6)
+        assert default_model.predict([item(off_topic, "A Spokesman", side)])[0].label == "none"
+
+
+def test_named_speakers_pool_across_documents_and_unnamed_ones_within_their_document(default_model):
+    favor = "Ankara will never give up the Russian air defence batteries; the agreement is signed."
+    doubtful = "The decision on the air defence system will be explained to the allies next week."
+    alone = default_model.predict([item(doubtful, "Ada Demir", document=2)])[0]
+    named = default_model.predict([item(favor, "Ada Demir", document=1), item(doubtful, "Ada Demir", document=2)])[1]
+    assert named.scores["favor"] > alone.scores["favor"]
+    unnamed = default_model.predict([item(favor, "a senior official", document=1), item(doubtful, "a senior official", document=2)])[1]
+    assert unnamed.scores == pytest.approx(default_model.predict([item(doubtful, "a senior official", document=2)])[0].scores)
+    # A memory shared between calls carries the evidence from one call to the next.
+    memory = SpeakerMemory()
+    default_model.predict([item(favor, "Ada Demir", document=1)], memory)
+    assert default_model.predict([item(doubtful, "Ada Demir", document=2)], memory)[0].scores == pytest.approx(named.scores)
+
+
+@pytest.mark.parametrize(
+    ("description", "side"),
+    [
+        ("Turkey's foreign minister", "favor"),
+        ("the Kremlin", "favor"),
+        ("Russia's state arms exporter", "favor"),
+        ("a Pentagon spokesman", "against"),
+        ("Sen. Ann Cole | Ann Cole | Sen. Ann", "against"),
+        ("the leader of the Turkish opposition", "against"),  # the longer phrase claims "Turkish"
+        ("an analyst at a Washington think tank", None),  # a place, not an allegiance
+        ("a professor of economics", None),
+        ("Turkish and US officials", None),  # a tie is no side
+    ],
+)
+def test_sides_of_the_default_target(target, description, side):
+    assert SideFinder(target).side(description) == side
+
+
+def test_speaker_description_reads_titles_and_appositives():
+    text = (
+        "Defence Minister Kemal Arin met his Russian counterpart, Oleg Varin, on Monday. "
+        "Arin, a former general, said the talks went well. Sen. Ann Cole (R-Ohio) disagreed."
+    )
+    def mention(name: str) -> Speaker:
+        start = text.index(name)
+        return Speaker(start, start + len(name), name, name)
+
+    assert "Defence Minister Kemal" in speaker_description(text, mention("Kemal Arin"))
+    assert "a former general" in speaker_description(text, mention("Kemal Arin"))
+    assert "Russian counterpart Oleg" in speaker_description(text, mention("Oleg Varin"))
+    assert "Sen. Ann" in speaker_description(text, mention("Ann Cole"))
+
+
+def test_quote_context_is_the_sentence_with_its_cue_and_speaker():
+    text = 'Talks went on all day.\n\n"We will not step back," the minister said on Tuesday. Others left early.\n'
+    start = text.index("We will")
+    end = text.index(",", start) + 1
+    cue = text.index("said")
+    speaker = text.index("the minister")
+    quote = Quote(start, end, text[start:end], cue=Span(cue, cue + 4, "said"), speaker=Speaker(speaker, speaker + 12, "the minister", "the minister"))
+    assert quote_context(text, quote) == '"We will not step back," the minister said on Tuesday.'
+    # A speaker mention in another paragraph (a quote inheriting it) is not pulled in.
+    far = Quote(start, end, text[start:end], speaker=Speaker(0, 5, "Talks", "Talks"))
+    assert quote_context(text, far) == '"We will not step back," the minister said on Tuesday.'
 
 
 def test_missing_or_unusable_models_are_user_errors(tmp_path, target):
@@ -113,9 +204,10 @@ def test_missing_or_unusable_models_are_user_errors(tmp_path, target):
     (tmp_path / "empty").mkdir()
     with pytest.raises(UserError, match="no readable config.json"):
         load_stance_model(str(tmp_path / "empty"), target)
-    folder = tiny_bert(tmp_path / "sentiment", {0: "negative", 1: "positive"})
-    with pytest.raises(UserError, match="neither NLI"):
-        load_stance_model(str(folder), target)
+    (tmp_path / "broken-head").mkdir()
+    (tmp_path / "broken-head" / "stance_head.json").write_text("{", encoding="utf-8")
+    with pytest.raises(UserError, match="incomplete stance head"):
+        load_stance_model(str(tmp_path / "broken-head"), target)
 
 
 @pytest.fixture(scope="module")
@@ -124,32 +216,33 @@ def default_model(target):
 
 
 def test_default_model_reads_clear_stances(default_model):
-    assert default_model.version == "all-MiniLM-L6-v2+s400"
+    assert default_model.version.startswith("all-MiniLM-L6-v2+s400-")
     texts_and_labels = [
         ("Ankara will never give up the Russian air defence batteries; the agreement is signed and they arrive soon.", "favor"),
         ("Buying Russian missiles cannot work with alliance defences, and Washington will punish Ankara with sanctions.", "against"),
         # Negation: the words of the other side, turned around.
         ("There is no question of Turkey giving up the Russian missiles.", "favor"),
         ("Turkey should not go ahead with the Russian missile purchase.", "against"),
-        # Other news of the same articles is about something else.
+        # A threat is against, a refusal to bow to one is favor.
+        ("If Ankara switches the system on, it will face sanctions.", "against"),
+        ("Ankara will not bow to threats of sanctions.", "favor"),
+        # Neutral facts near the topic, and the other news of the same articles, are none.
+        ("The system's radar can track targets 600 kilometres away.", "none"),
+        ("The two delegations will meet again in March.", "none"),
         ("Hotel bookings on the coast rose by a third this summer.", "none"),
         ("The central bank kept interest rates unchanged.", "none"),
     ]
-    stances = default_model.predict([quote(text) for text, _ in texts_and_labels])
+    stances = default_model.predict([item(text, document=number) for number, (text, _) in enumerate(texts_and_labels)])
     assert_valid(stances, len(texts_and_labels))
     assert [s.label for s in stances] == [label for _, label in texts_and_labels]
-
-
-def test_default_model_reads_the_quote_not_the_speaker_name(default_model):
-    text = "The central bank kept interest rates unchanged."
-    named, anonymous = default_model.predict([quote(text, "Recep Tayyip Erdogan"), quote(text, None)])
-    assert named.scores == pytest.approx(anonymous.scores, abs=1e-5)
 
 
 def test_default_target_has_statements_for_every_label(target):
     assert target.name == "s400"
     assert "S-400" in target.description
     assert all(len(target.statements[label]) >= 3 for label in STANCE_LABELS)
+    assert all(len(target.examples[label]) >= 100 for label in STANCE_LABELS)
+    assert target.sides["favor"] and target.sides["against"]
 
 
 def test_target_from_yaml_and_toml(tmp_path):
@@ -164,7 +257,8 @@ def test_target_from_yaml_and_toml(tmp_path):
         encoding="utf-8",
     )
     from_yaml, from_toml = load_target(tmp_path / "t.yml"), load_target(str(tmp_path / "t.toml"))
-    assert from_yaml == from_toml
+    assert replace(from_yaml, digest="") == replace(from_toml, digest="")
+    assert from_yaml.digest != from_toml.digest  # the files differ, so would their learned heads
     assert from_yaml.statements["against"] == ("The dam floods villages.",)
 
 
@@ -179,6 +273,8 @@ def test_target_from_yaml_and_toml(tmp_path):
         ("twolabels.yaml", "name: n\ndescription: d\nstatements: {favor: [a], against: [b]}\n", "exactly the keys"),
         ("emptylabel.yaml", "name: n\ndescription: d\nstatements: {favor: [], against: [b], none: [c]}\n", "favor"),
         ("target.json", "{}", "expected a .yaml"),
+        ("badsides.yaml", "name: n\ndescription: d\nstatements: {favor: [a], against: [b], none: [c]}\nsides: {none: [x]}\n", "'sides' must have only"),
+        ("badexamples.yaml", "name: n\ndescription: d\nstatements: {favor: [a], against: [b], none: [c]}\nexamples: {favor: [1]}\n", "examples.favor"),
     ],
 )
 def test_bad_target_file_is_one_line_user_error(tmp_path, name, content, message):

@@ -1,0 +1,157 @@
+"""Stance heads learned on a frozen sentence encoder: from a target's statements and examples (the default model,
+cached), and from annotators' corrections (``annotate train``).
+
+The head is a logistic regression over the encoder's normalised embeddings of the quote with its cue and
+sentence. Measured on unseen US political news before anything was tuned to it, it read stance from the text
+better than fine-tuning the whole encoder on the same sentences (0.64 against 0.56 accuracy), and it trains in
+seconds on two CPU cores, so a new or edited target costs one short training, cached in ``$ANNOTATE_CACHE``
+(default ``~/.cache/annotate``) under a key made of the target file's content, the encoder and the recipe.
+
+A head folder holds ``stance_head.json`` (labels, version, which encoder), ``stance_head.safetensors`` (the
+weights) and, for an encoder other than the packaged one, that encoder in ``encoder/``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import torch
+
+from ..data import STANCE_LABELS
+from ..errors import UserError
+from .evidence import StanceItem
+from .models import BATCH_SIZE, StanceModel, inference_dtype, packaged_encoder
+from .target import Target, first_line
+
+RECIPE_VERSION = "3"  # bump when the recipe below changes, so cached heads are retrained
+HEAD_CONFIG = "stance_head.json"
+HEAD_WEIGHTS = "stance_head.safetensors"
+ENCODER_FOLDER = "encoder"
+PACKAGED = "packaged"  # the encoder reference of a head on the packaged all-MiniLM-L6-v2
+REGULARISATION = 1.0  # logistic regression's C: set on the development set, where 1 to 4 did alike
+MAX_TOKENS = 128  # a quote's sentence fits; a longer paragraph is read from its start (the quote's own start)
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("ANNOTATE_CACHE") or Path.home() / ".cache" / "annotate")
+
+
+class Encoder:
+    """A sentence-transformers encoder run on the CPU, its embeddings normalised."""
+
+    def __init__(self, folder: Path):
+        from sentence_transformers import SentenceTransformer
+
+        self.folder = folder
+        try:
+            self.model = SentenceTransformer(
+                str(folder), device="cpu", local_files_only=True, model_kwargs={"dtype": inference_dtype()}
+            )
+        except (OSError, ValueError) as exc:
+            raise UserError(f"encoder {folder}: cannot be loaded ({first_line(exc)}); nothing is downloaded") from None
+        self.model.max_seq_length = min(self.model.max_seq_length or MAX_TOKENS, MAX_TOKENS)
+
+    def embed(self, texts: Sequence[str]) -> torch.Tensor:
+        # Each distinct text once (a wire story quoted in several articles, two quotes of one sentence);
+        # encode() sorts by length (less padding) and runs without gradients.
+        distinct = list(dict.fromkeys(texts))
+        embeddings = self.model.encode(distinct, batch_size=BATCH_SIZE, convert_to_tensor=True, normalize_embeddings=True)
+        position = {text: number for number, text in enumerate(distinct)}
+        return embeddings.float()[[position[text] for text in texts]]
+
+
+class HeadStance(StanceModel):
+    """Stance from a linear head on a frozen encoder's embeddings of each quote's text."""
+
+    def __init__(self, encoder: Encoder, weight: torch.Tensor, bias: torch.Tensor, version: str, target: Target):
+        super().__init__(version, target)
+        self.encoder, self.weight, self.bias = encoder, weight, bias
+
+    def text_probabilities(self, items: Sequence[StanceItem]) -> torch.Tensor:
+        return torch.softmax(self.encoder.embed([item.text for item in items]) @ self.weight.T + self.bias, dim=1)
+
+
+def fit_head(embeddings: torch.Tensor, labels: Sequence[str], weights: Sequence[float] | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """A logistic regression from embeddings to labels (each label weighted inversely to its frequency, so a rare
+    stance counts as much as a common one), as (weight, bias) in ``STANCE_LABELS`` order."""
+    from sklearn.linear_model import LogisticRegression
+
+    missing = set(STANCE_LABELS) - set(labels)
+    if missing:
+        raise UserError(f"no {', '.join(sorted(missing))} quotes to learn from: every label needs at least one")
+    regression = LogisticRegression(C=REGULARISATION, max_iter=5000, class_weight="balanced")
+    regression.fit(embeddings.numpy(), list(labels), sample_weight=None if weights is None else list(weights))
+    order = [list(regression.classes_).index(label) for label in STANCE_LABELS]
+    return torch.tensor(regression.coef_[order], dtype=torch.float32), torch.tensor(regression.intercept_[order], dtype=torch.float32)
+
+
+def save_head(folder: Path, weight: torch.Tensor, bias: torch.Tensor, encoder: Encoder, info: dict) -> None:
+    """Write a head folder; an encoder other than the packaged one is copied in, so the folder stands alone."""
+    from safetensors.torch import save_file
+
+    if encoder.folder.resolve() == packaged_encoder()[0].resolve():
+        reference = PACKAGED
+    else:
+        shutil.copytree(encoder.folder, folder / ENCODER_FOLDER)
+        reference = ENCODER_FOLDER
+    save_file({"weight": weight.contiguous(), "bias": bias.contiguous()}, str(folder / HEAD_WEIGHTS))
+    config = {"labels": list(STANCE_LABELS), "encoder": reference, **info}
+    (folder / HEAD_CONFIG).write_text(json.dumps(config, indent=1, ensure_ascii=False), encoding="utf-8")
+
+
+def is_head(folder: Path) -> bool:
+    return (folder / HEAD_CONFIG).is_file()
+
+
+def load_head(folder: Path, version: str, target: Target, encoder: Encoder | None = None) -> HeadStance:
+    """The head in ``folder`` on its encoder (``encoder`` when already loaded)."""
+    from safetensors.torch import load_file
+
+    try:
+        config = json.loads((folder / HEAD_CONFIG).read_text(encoding="utf-8"))
+        tensors = load_file(str(folder / HEAD_WEIGHTS))
+        reference = config["encoder"]
+    except (OSError, ValueError, KeyError) as exc:
+        raise UserError(f"stance model {folder}: incomplete stance head ({first_line(exc)})") from None
+    if encoder is None:
+        encoder = Encoder(packaged_encoder()[0] if reference == PACKAGED else folder / reference)
+    return HeadStance(encoder, tensors["weight"], tensors["bias"], version, target)
+
+
+def _encoder_identity(folder: Path, name: str) -> str:
+    """The encoder as the cache key sees it: its name, place and the sizes of its files."""
+    files = sorted((p.relative_to(folder).as_posix(), p.stat().st_size) for p in folder.rglob("*") if p.is_file())
+    return json.dumps([name, str(folder.resolve()), files])
+
+
+def target_head(folder: Path, name: str, target: Target, on_training: Callable[[], None] | None = None) -> HeadStance:
+    """A head on the encoder in ``folder`` learned from ``target``'s statements and examples; cached."""
+    key = hashlib.sha256(f"{target.digest}\n{_encoder_identity(folder, name)}\n{RECIPE_VERSION}".encode()).hexdigest()[:12]
+    version = f"{name}+{target.name}-{key[:8]}"
+    cached = cache_dir() / "stance" / f"{target.name}-{key}"
+    encoder = Encoder(folder)
+    if is_head(cached):
+        return load_head(cached, version, target, encoder)
+    if on_training:
+        on_training()
+    sentences = target.labelled_sentences()
+    weight, bias = fit_head(encoder.embed([text for text, _ in sentences]), [label for _, label in sentences])
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=cached.parent, prefix=f".{cached.name}.", suffix=".tmp"))
+    try:
+        info = {"version": version, "target": target.name, "base_model": name, "examples": len(sentences), "recipe": RECIPE_VERSION}
+        save_head(staging, weight, bias, encoder, info)
+        try:
+            os.rename(staging, cached)
+        except OSError:  # another run cached the same head first: theirs serves
+            if not is_head(cached):
+                raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return HeadStance(encoder, weight, bias, version, target)

@@ -1,0 +1,111 @@
+"""Target files: what stance is taken toward, how each side argues, and who typically argues it.
+
+A target file (YAML or TOML) has:
+- ``name`` and ``description`` (a noun phrase: "Turkey's purchase of the Russian S-400 ...");
+- ``statements``: a few typical claims per label (favor / against / none), shown to annotators and trained on;
+- ``examples`` (optional): more labelled sentences as news prints them, with attribution, negations,
+  conditionals and neutral facts; the default stance classifier is trained on statements and examples together;
+- ``sides`` (optional): for favor and against, short phrases that place a speaker on that side when they occur in
+  the speaker's description ("Turkish", "the Pentagon", "NATO"). Written as general descriptions of the debate,
+  never taken from one article.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from dataclasses import dataclass, field
+from importlib.resources import files
+from pathlib import Path
+
+import yaml
+
+from ..data import STANCE_LABELS
+from ..errors import UserError
+
+DEFAULT_TARGET = "s400.yaml"
+SIDES = ("favor", "against")  # the labels a speaker's side can lean to; "none" is about the quote, not the speaker
+
+
+@dataclass(frozen=True)
+class Target:
+    """What stance is taken toward. ``digest`` identifies the file's content (it keys the trained default model)."""
+
+    name: str
+    description: str
+    statements: dict[str, tuple[str, ...]]
+    examples: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    sides: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    digest: str = ""
+
+    def labelled_sentences(self) -> list[tuple[str, str]]:
+        """(sentence, label) for every statement and example: what the default classifier learns from."""
+        return [
+            (sentence, label)
+            for label in STANCE_LABELS
+            for sentence in (*self.statements[label], *self.examples.get(label, ()))
+        ]
+
+
+def first_line(exc: Exception) -> str:
+    """Library errors can span many lines; a user error is one."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+MAX_TARGET_BYTES = 5_000_000  # a target file is a page or two of YAML; a huge one is a mistake
+
+
+def _read_target_file(path: Path) -> tuple[object, str]:
+    suffix = path.suffix.lower()
+    if suffix not in {".yaml", ".yml", ".toml"}:
+        raise UserError(f"target file {path}: expected a .yaml, .yml or .toml file")
+    try:
+        if path.stat().st_size > MAX_TARGET_BYTES:
+            raise UserError(f"target file {path}: larger than {MAX_TARGET_BYTES // 1_000_000} MB")
+        raw = path.read_bytes()
+        text = raw.decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"target file {path}: cannot be read ({getattr(exc, 'strerror', None) or exc})") from None
+    try:
+        data = tomllib.loads(text) if suffix == ".toml" else yaml.safe_load(text)
+    except (yaml.YAMLError, tomllib.TOMLDecodeError) as exc:
+        raise UserError(f"target file {path}: not valid {suffix[1:].upper()} ({first_line(exc)})") from None
+    return data, hashlib.sha256(raw).hexdigest()
+
+
+def _nonempty_text(value: object) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
+def _sentences(source: Path, data: dict, key: str, labels: tuple[str, ...], required: bool) -> dict[str, tuple[str, ...]]:
+    """A mapping of label -> non-empty list of strings; every label required, or any subset when optional."""
+    section = data.get(key)
+    if section is None and not required:
+        return {}
+    if not isinstance(section, dict) or (set(section) != set(labels) if required else not set(section) <= set(labels)):
+        expected = ", ".join(labels)
+        raise UserError(f"target file {source}: '{key}' must have {'exactly' if required else 'only'} the keys {expected}")
+    for label, items in section.items():
+        if not isinstance(items, list) or (required and not items) or not all(_nonempty_text(s) for s in items):
+            raise UserError(f"target file {source}: {key}.{label} must be a {'non-empty ' if required else ''}list of strings")
+    return {label: tuple(" ".join(s.split()) for s in section[label]) for label in labels if label in section}
+
+
+def load_target(path: str | Path | None = None) -> Target:
+    """Read a target file (YAML or TOML); ``None`` is the packaged S-400 target."""
+    source = Path(path) if path is not None else Path(str(files("annotate.stance").joinpath("targets", DEFAULT_TARGET)))
+    data, digest = _read_target_file(source)
+    if not isinstance(data, dict):
+        raise UserError(f"target file {source}: expected a mapping with name, description and statements")
+    for key in ("name", "description"):
+        if not _nonempty_text(data.get(key)):
+            raise UserError(f"target file {source}: '{key}' must be a non-empty string")
+    return Target(
+        name=data["name"].strip(),
+        description=" ".join(data["description"].split()),
+        statements=_sentences(source, data, "statements", STANCE_LABELS, required=True),
+        examples=_sentences(source, data, "examples", STANCE_LABELS, required=False),
+        sides=_sentences(source, data, "sides", SIDES, required=False),
+        digest=digest,
+    )
