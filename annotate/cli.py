@@ -67,7 +67,9 @@ def build_prelabeller(stance_model: str | None, target: Path | None, batch_size:
     from .pipeline import Prelabeller
 
     def on_training() -> None:
-        err.print("training the stance classifier for this target and model (once: it is cached)", highlight=False)
+        # A pause of seconds (a minute for a large encoder) deserves a word on a terminal, not in a log.
+        if err.is_terminal:
+            err.print("learning the stance head for this target and encoder (once: it is cached)", highlight=False)
 
     return Prelabeller(stance_model=stance_model, target=target, batch_size=batch_size, on_training=on_training)
 
