@@ -220,11 +220,21 @@ def create_project(client: LabelStudio, name: str, model_version: str):
         return client.projects.create(title=name, label_config=label_config(), model_version=model_version, show_collab_predictions=True)
 
 
-def existing_content_hashes(client: LabelStudio, project_id: int) -> set[str]:
-    """``content_hash`` of every task in the project, read a page of task data at a time."""
+def project_documents(client: LabelStudio, project_id: int) -> tuple[set[str], list[Document]]:
+    """``content_hash`` of every task in the project, and each annotated task as a document with the quotes of its
+    latest submitted annotation (what annotators said of who says what); read a page of tasks at a time."""
+    hashes, annotated = set(), []
     with api_errors(base_url(client), "listing existing tasks"):
-        tasks = client.tasks.list(project=project_id, fields="task_only", include="id,data", page_size=TASK_PAGE_SIZE)
-        return {task.data.get("content_hash") for task in tasks if task.data and task.data.get("content_hash")}
+        for task in client.tasks.list(project=project_id, fields="all", page_size=TASK_PAGE_SIZE):
+            data = task.data or {}
+            if data.get("content_hash"):
+                hashes.add(data["content_hash"])
+            submitted = [a for a in task.annotations or [] if isinstance(a, dict) and not a.get("was_cancelled") and a.get("result")]
+            if submitted and isinstance(data.get(TEXT_TAG), str):
+                latest = max(submitted, key=lambda a: a.get("id") or 0)
+                text = data[TEXT_TAG]
+                annotated.append(Document(str(data.get("doc_id") or task.id), text, quotes=result_to_quotes(text, latest["result"])))
+    return hashes, annotated
 
 
 def import_tasks(client: LabelStudio, project_id: int, tasks: list[dict[str, Any]]) -> int:
@@ -291,7 +301,7 @@ def push_documents(client: LabelStudio, project_name: str, documents: list[Docum
     when there is something new to pre-label."""
     report = PushReport()
     project = get_project(client, project_name)
-    known = set() if project is None else existing_content_hashes(client, project.id)
+    known, annotated = (set(), []) if project is None else project_documents(client, project.id)
     fresh = []
     for document in documents:
         digest = content_hash(document.text)
@@ -304,6 +314,8 @@ def push_documents(client: LabelStudio, project_name: str, documents: list[Docum
         return report
 
     prelabeller = load_prelabeller()
+    # The project's corrected tasks say which side their speakers take: that evidence counts for the new ones.
+    prelabeller.remember(annotated)
     interface = LabelInterface(label_config())
     tasks = []
     # All at once: the stance model pools each speaker's quotes across every document pushed together.

@@ -13,6 +13,12 @@ from .speakers import attribute_speakers
 from .stance import SideFinder, SpeakerMemory, StanceModel, load_stance_model, load_target, stance_items
 
 
+def _document_key(document: Document) -> str:
+    """Documents are told apart by content: a wire story printed twice is one document, a task predicted again
+    the same (its evidence replaces the earlier)."""
+    return hashlib.sha1(document.text.encode()).hexdigest()
+
+
 def _batched(items: Iterable, size: int) -> Iterator[list]:
     iterator = iter(items)
     while batch := list(islice(iterator, size)):
@@ -53,6 +59,15 @@ class Prelabeller:
         document.model_version = self.model_version
         return document
 
+    def remember(self, documents: Iterable[Document]) -> None:
+        """Take in the stances annotators gave to the quotes of other documents (a project's corrected tasks) as
+        evidence about their speakers."""
+        items, labels = [], []
+        for document in documents:
+            items += stance_items(document, self.sides, _document_key(document))
+            labels += [quote.stance.label for quote in document.quotes]
+        self.memory.add_labels(items, labels)
+
     def prelabel(self, documents: Iterable[Document]) -> Iterator[Document]:
         """Yield each document with its quotes. Two passes: the stance model reads every quote (one call per
         batch of documents) and the memory takes in each speaker's evidence; then each quote's stance is decided
@@ -62,8 +77,7 @@ class Prelabeller:
             items = []
             for document in batch:
                 self.extract(document)
-                # Keyed by content: a wire story printed twice is one document, a task predicted again the same.
-                items += stance_items(document, self.sides, hashlib.sha1(document.text.encode()).hexdigest())
+                items += stance_items(document, self.sides, _document_key(document))
             probabilities = self.stance_model.text_probabilities(items) if items else None
             if items:
                 self.memory.add(items, probabilities)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from annotate import labelstudio
+from annotate.data import Document, Stance
 from annotate.documents import iter_documents
 from annotate.pipeline import Prelabeller
 
@@ -129,3 +130,25 @@ def test_connection_problems_end_in_one_line_without_the_token(studio, tmp_path,
     assert "Traceback" not in result.stderr
     for secret in (key, studio.api_key, studio.pat):
         assert secret not in result.stderr
+
+
+def test_push_counts_the_projects_corrected_tasks_as_evidence_about_their_speakers(studio):
+    """An annotator said a speaker argues against; that speaker's next, doubtful quote leans against too."""
+    client = labelstudio.connect(studio.url, studio.api_key)
+    earlier = Document("earlier", 'Kemal Arin spoke to reporters on Monday.\n\n"The talks will go on next week," Kemal Arin said.\n')
+    later_text = 'Officials met again on Friday.\n\n"We will see what the coming days bring," Kemal Arin said.\n'
+    labelstudio.push_documents(client, "pool-corrected", [earlier], Prelabeller)
+    project = labelstudio.get_project(client, "pool-corrected")
+    (task,) = labelstudio.export_tasks(client, project.id)
+    quotes = labelstudio.result_to_quotes(task["data"]["text"], task["predictions"][0]["result"])
+    assert quotes and all(q.speaker and q.speaker.name == "Kemal Arin" for q in quotes)
+    for quote in quotes:
+        quote.stance = Stance("against")
+    client.annotations.create(id=task["id"], result=labelstudio.quotes_to_result(quotes), lead_time=1.0)
+
+    corrected, fresh = Document("later", later_text), Document("later", later_text)
+    assert labelstudio.push_documents(client, "pool-corrected", [corrected], Prelabeller).created == 1
+    assert labelstudio.push_documents(client, "pool-fresh", [fresh], Prelabeller).created == 1
+    (with_evidence,), (without,) = corrected.quotes, fresh.quotes
+    assert with_evidence.stance.scores["against"] > without.stance.scores["against"] + 0.05
+    assert with_evidence.stance.scores["none"] == pytest.approx(without.stance.scores["none"], abs=1e-4)

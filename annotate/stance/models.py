@@ -42,6 +42,7 @@ from .target import Target, first_line  # noqa: E402
 DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
 BATCH_SIZE = 64
 FAVOR, AGAINST, NONE = (STANCE_LABELS.index(label) for label in ("favor", "against", "none"))
+HUMAN_CONFIDENCE = 0.8  # an annotator's stance as evidence about the speaker: a confident prediction
 POLARITY_LIMIT = 6.0  # log-odds beyond which one quote's text is not allowed to outweigh everything else
 
 
@@ -88,6 +89,12 @@ class SpeakerMemory:
                 quotes[quote] = (weight, weight * polarity)
                 total_weight, total_polarity = self._totals.get(key, (0.0, 0.0))
                 self._totals[key] = (total_weight - old_weight + weight, total_polarity - old_polarity + weight * polarity)
+
+    def add_labels(self, items: Sequence[StanceItem], labels: Sequence[str]) -> None:
+        """Human stances (annotators' corrections), each counted as a confident prediction of that label."""
+        if items:
+            rows = [[HUMAN_CONFIDENCE if label == chosen else (1 - HUMAN_CONFIDENCE) / 2 for label in STANCE_LABELS] for chosen in labels]
+            self.add(items, torch.tensor(rows))
 
     def others(self, item: StanceItem, weight: float, polarity: float) -> float:
         """The mean polarity of the speaker's other quotes (``weight``/``polarity`` are this quote's, already
