@@ -24,7 +24,7 @@ from .files import atomic_folder
 from .gold import GoldDocument, load_gold
 from .metrics import stance_scores
 from .stance import SideFinder, StanceItem, Target, packaged_encoder, stance_items
-from .stance.learned import Encoder, HeadStance, fit_head, is_head, load_head, save_head
+from .stance.learned import Encoder, Head, HeadStance, is_head, learn_head, load_head, save_head
 from .stance.models import locate
 
 METRICS_FILE = "metrics.json"
@@ -96,8 +96,8 @@ def base_encoder(base_model: str | None, target: Target) -> tuple[Encoder, str]:
     return Encoder(folder), name
 
 
-def learn(quotes: Sequence[LabelledQuote], target: Target, encoder: Encoder):
-    """A head learned from the corrections and the target's statements and examples; (weight, bias)."""
+def learn(quotes: Sequence[LabelledQuote], target: Target, encoder: Encoder) -> Head:
+    """A head learned from the corrections and the target's statements and examples."""
     if not quotes:
         raise UserError("no labelled quotes to train on")
     rehearsed = target.labelled_sentences()
@@ -105,7 +105,7 @@ def learn(quotes: Sequence[LabelledQuote], target: Target, encoder: Encoder):
     texts = [q.item.text for q in quotes] + [text for text, _ in rehearsed]
     labels = [q.label for q in quotes] + [label for _, label in rehearsed]
     weights = [correction_weight] * len(quotes) + [1.0] * len(rehearsed)
-    return fit_head(encoder.embed(texts), labels, weights)
+    return learn_head(encoder.embed(texts), labels, weights)
 
 
 def score(model: HeadStance, quotes: Sequence[LabelledQuote]) -> dict[str, Any]:
@@ -183,8 +183,7 @@ def train(dataset: Path, output: Path, target: Target, base_model: str | None = 
         raise UserError(f"{dataset}: {len(quotes)} labelled quote(s); training needs at least 2")
     train_quotes, test_quotes, stratified = split(quotes, settings.test_size, settings.seed)
     encoder, encoder_name = base_encoder(base_model, target)
-    weight, bias = learn(train_quotes, target, encoder)
-    model = HeadStance(encoder, weight, bias, output.name, target)
+    model = HeadStance(encoder, learn(train_quotes, target, encoder), output.name, target)
     with atomic_folder(output, _is_model, "a model written by annotate train") as folder:
         info = {
             "model": output.name,
@@ -200,7 +199,7 @@ def train(dataset: Path, output: Path, target: Target, base_model: str | None = 
             "metrics": score(model, test_quotes) if test_quotes else None,
             "trained_at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         }
-        save_head(folder, weight, bias, encoder, {"version": output.name, "target": target.name, "base_model": encoder_name})
+        save_head(folder, model.head, encoder, {"version": output.name, "target": target.name, "base_model": encoder_name})
         (folder / METRICS_FILE).write_text(json.dumps(info, indent=1, ensure_ascii=False), encoding="utf-8")
         (folder / "README.md").write_text(_card(output.name, info), encoding="utf-8")
     return info

@@ -116,7 +116,7 @@ def test_an_encoder_gets_a_head_learned_from_the_target_once(tmp_path, target, m
     assert model.predict([]) == []
     again = load_stance_model(str(folder), target, on_training=lambda: trainings.append(1))
     assert trainings == [1], "the second load must come from the cache"
-    assert again.version == model.version and again.weight.equal(model.weight)
+    assert again.version == model.version and again.head.weight.equal(model.head.weight)
     # An edited target is another target: it trains anew, under another version.
     edited = tmp_path / "edited.yaml"
     edited.write_text((SOURCE_TARGET.read_text(encoding="utf-8")).replace("name: s400", "name: s400\n# edited"), encoding="utf-8")

@@ -2,13 +2,13 @@
 cached), and from annotators' corrections (``annotate train``).
 
 The head is a logistic regression over the encoder's normalised embeddings of the quote with its cue and
-sentence. Measured on unseen US political news before anything was tuned to it, it read stance from the text
+sentence, blended with the quote's similarity to the nearest labelled examples (``Head``). Measured on unseen US political news before anything was tuned to it, it read stance from the text
 better than fine-tuning the whole encoder on the same sentences (0.64 against 0.56 accuracy), and it trains in
 seconds on two CPU cores, so a new or edited target costs one short training, cached in ``$ANNOTATE_CACHE``
 (default ``~/.cache/annotate``) under a key made of the target file's content, the encoder and the recipe.
 
 A head folder holds ``stance_head.json`` (labels, version, which encoder), ``stance_head.safetensors`` (the
-weights) and, for an encoder other than the packaged one, that encoder in ``encoder/``.
+regression and the examples' embeddings) and, for an encoder other than the packaged one, that encoder in ``encoder/``.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -29,12 +30,14 @@ from .evidence import StanceItem
 from .models import BATCH_SIZE, StanceModel, inference_dtype, packaged_encoder
 from .target import Target, first_line
 
-RECIPE_VERSION = "3"  # bump when the recipe below changes, so cached heads are retrained
+RECIPE_VERSION = "4"  # bump when the recipe below changes, so cached heads are retrained
 HEAD_CONFIG = "stance_head.json"
 HEAD_WEIGHTS = "stance_head.safetensors"
 ENCODER_FOLDER = "encoder"
 PACKAGED = "packaged"  # the encoder reference of a head on the packaged all-MiniLM-L6-v2
 REGULARISATION = 1.0  # logistic regression's C: set on the development set, where 1 to 4 did alike
+NEIGHBOURS = 5  # nearest examples of each label whose mean similarity scores it
+SIMILARITY_TEMPERATURE = 0.05  # similarities differ by hundredths: this spreads them to probabilities
 MAX_TOKENS = 128  # a quote's sentence fits; a longer paragraph is read from its start (the quote's own start)
 
 
@@ -66,20 +69,50 @@ class Encoder:
         return embeddings.float()[[position[text] for text in texts]]
 
 
-class HeadStance(StanceModel):
-    """Stance from a linear head on a frozen encoder's embeddings of each quote's text."""
+@dataclass(frozen=True)
+class Head:
+    """What is learned on the encoder: a logistic regression, and the labelled examples it was learned from.
 
-    def __init__(self, encoder: Encoder, weight: torch.Tensor, bias: torch.Tensor, version: str, target: Target):
+    A quote's probabilities are the mean of the regression's and of its similarity to the nearest examples of each
+    label. Measured on nine unseen sets, the blend read stance better than either alone on seven (S-400: +1 to +4
+    points of accuracy); the regression generalises, the neighbours keep the wording of few, specific examples.
+    """
+
+    weight: torch.Tensor  # labels x dimensions, in STANCE_LABELS order
+    bias: torch.Tensor
+    examples: torch.Tensor  # normalised embeddings of the examples
+    labels: torch.Tensor  # each example's label, as an index into STANCE_LABELS
+
+    def probabilities(self, embeddings: torch.Tensor) -> torch.Tensor:
+        regression = torch.softmax(embeddings @ self.weight.T + self.bias, dim=1)
+        similarities = embeddings @ self.examples.T
+        nearest = torch.stack(
+            [
+                similarities[:, self.labels == index].topk(min(NEIGHBOURS, int((self.labels == index).sum())), dim=1).values.mean(dim=1)
+                for index in range(len(STANCE_LABELS))
+            ],
+            dim=1,
+        )
+        return (regression + torch.softmax(nearest / SIMILARITY_TEMPERATURE, dim=1)) / 2
+
+    def tensors(self) -> dict[str, torch.Tensor]:
+        return {name: getattr(self, name).contiguous() for name in ("weight", "bias", "examples", "labels")}
+
+
+class HeadStance(StanceModel):
+    """Stance from a head on a frozen encoder's embeddings of each quote's text."""
+
+    def __init__(self, encoder: Encoder, head: Head, version: str, target: Target):
         super().__init__(version, target)
-        self.encoder, self.weight, self.bias = encoder, weight, bias
+        self.encoder, self.head = encoder, head
 
     def text_probabilities(self, items: Sequence[StanceItem]) -> torch.Tensor:
-        return torch.softmax(self.encoder.embed([item.text for item in items]) @ self.weight.T + self.bias, dim=1)
+        return self.head.probabilities(self.encoder.embed([item.text for item in items]))
 
 
-def fit_head(embeddings: torch.Tensor, labels: Sequence[str], weights: Sequence[float] | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-    """A logistic regression from embeddings to labels (each label weighted inversely to its frequency, so a rare
-    stance counts as much as a common one), as (weight, bias) in ``STANCE_LABELS`` order."""
+def learn_head(embeddings: torch.Tensor, labels: Sequence[str], weights: Sequence[float] | None = None) -> Head:
+    """A head from labelled embeddings: the regression weights each label inversely to its frequency, so a rare
+    stance counts as much as a common one."""
     from sklearn.linear_model import LogisticRegression
 
     missing = set(STANCE_LABELS) - set(labels)
@@ -88,10 +121,15 @@ def fit_head(embeddings: torch.Tensor, labels: Sequence[str], weights: Sequence[
     regression = LogisticRegression(C=REGULARISATION, max_iter=5000, class_weight="balanced")
     regression.fit(embeddings.numpy(), list(labels), sample_weight=None if weights is None else list(weights))
     order = [list(regression.classes_).index(label) for label in STANCE_LABELS]
-    return torch.tensor(regression.coef_[order], dtype=torch.float32), torch.tensor(regression.intercept_[order], dtype=torch.float32)
+    return Head(
+        torch.tensor(regression.coef_[order], dtype=torch.float32),
+        torch.tensor(regression.intercept_[order], dtype=torch.float32),
+        embeddings.float(),
+        torch.tensor([STANCE_LABELS.index(label) for label in labels]),
+    )
 
 
-def save_head(folder: Path, weight: torch.Tensor, bias: torch.Tensor, encoder: Encoder, info: dict) -> None:
+def save_head(folder: Path, head: Head, encoder: Encoder, info: dict) -> None:
     """Write a head folder; an encoder other than the packaged one is copied in, so the folder stands alone."""
     from safetensors.torch import save_file
 
@@ -100,7 +138,7 @@ def save_head(folder: Path, weight: torch.Tensor, bias: torch.Tensor, encoder: E
     else:
         shutil.copytree(encoder.folder, folder / ENCODER_FOLDER)
         reference = ENCODER_FOLDER
-    save_file({"weight": weight.contiguous(), "bias": bias.contiguous()}, str(folder / HEAD_WEIGHTS))
+    save_file(head.tensors(), str(folder / HEAD_WEIGHTS))
     config = {"labels": list(STANCE_LABELS), "encoder": reference, **info}
     (folder / HEAD_CONFIG).write_text(json.dumps(config, indent=1, ensure_ascii=False), encoding="utf-8")
 
@@ -115,13 +153,13 @@ def load_head(folder: Path, version: str, target: Target, encoder: Encoder | Non
 
     try:
         config = json.loads((folder / HEAD_CONFIG).read_text(encoding="utf-8"))
-        tensors = load_file(str(folder / HEAD_WEIGHTS))
+        head = Head(**load_file(str(folder / HEAD_WEIGHTS)))
         reference = config["encoder"]
-    except (OSError, ValueError, KeyError) as exc:
+    except (OSError, ValueError, KeyError, TypeError) as exc:
         raise UserError(f"stance model {folder}: incomplete stance head ({first_line(exc)})") from None
     if encoder is None:
         encoder = Encoder(packaged_encoder()[0] if reference == PACKAGED else folder / reference)
-    return HeadStance(encoder, tensors["weight"], tensors["bias"], version, target)
+    return HeadStance(encoder, head, version, target)
 
 
 def _encoder_identity(folder: Path, name: str) -> str:
@@ -141,12 +179,12 @@ def target_head(folder: Path, name: str, target: Target, on_training: Callable[[
     if on_training:
         on_training()
     sentences = target.labelled_sentences()
-    weight, bias = fit_head(encoder.embed([text for text, _ in sentences]), [label for _, label in sentences])
+    head = learn_head(encoder.embed([text for text, _ in sentences]), [label for _, label in sentences])
     cached.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=cached.parent, prefix=f".{cached.name}.", suffix=".tmp"))
     try:
         info = {"version": version, "target": target.name, "base_model": name, "examples": len(sentences), "recipe": RECIPE_VERSION}
-        save_head(staging, weight, bias, encoder, info)
+        save_head(staging, head, encoder, info)
         try:
             os.rename(staging, cached)
         except OSError:  # another run cached the same head first: theirs serves
@@ -154,4 +192,4 @@ def target_head(folder: Path, name: str, target: Target, on_training: Callable[[
                 raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return HeadStance(encoder, weight, bias, version, target)
+    return HeadStance(encoder, head, version, target)
