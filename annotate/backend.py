@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     # Loaded when a backend is built, so that `annotate backend connect/status` start quickly.
     from .pipeline import Prelabeller
     from .stance import StanceModel, Target
+    from .stance.learned import Encoder
     from .train import Settings
 
 logger = logging.getLogger(__name__)
@@ -270,6 +271,7 @@ class ProjectTrainer:
     target: Target
     model_dir: Path
     settings: Settings
+    encoder: Encoder | None = None  # the served model's encoder, learned on again rather than loaded anew
 
     def __post_init__(self) -> None:
         # The model folders this backend wrote, oldest first; only these are ever deleted.
@@ -278,7 +280,7 @@ class ProjectTrainer:
     def __call__(self, project_id: int) -> StanceModel:
         from .dataset import write_dataset
         from .labelstudio import connect, export_tasks
-        from .stance import load_stance_model
+        from .stance.learned import load_head
         from .train import train
 
         client = connect(*self.access.for_project(project_id))
@@ -288,11 +290,11 @@ class ProjectTrainer:
             dataset = Path(scratch) / f"project-{project_id}"
             # write_dataset and train refuse a project without annotations or quotes, each in one line.
             write_dataset(tasks, dataset, name=dataset.name, target=self.target)
-            info = train(dataset, output, self.target, settings=self.settings)
+            info = train(dataset, output, self.target, settings=self.settings, encoder=self.encoder)
         if info["metrics"]:
             logger.info("%s: macro-F1 %.3f on %d held-out quotes", output.name, info["metrics"]["macro_f1"], info["metrics"]["n"])
         try:
-            model = load_stance_model(str(output), self.target)
+            model = load_head(output, output.name, self.target, self.encoder)
         except BaseException:
             shutil.rmtree(output, ignore_errors=True)  # a model that cannot be served is not kept
             raise
@@ -302,7 +304,7 @@ class ProjectTrainer:
         return model
 
     def remove_superseded(self) -> None:
-        """Once the newest model serves, delete the folders this backend wrote before it, all but the previous one (~90 MB each)."""
+        """Once the newest model serves, delete the folders this backend wrote before it, all but the previous one."""
         superseded, self._written = self._written[:-2], self._written[-2:]
         for folder in superseded:
             shutil.rmtree(folder, ignore_errors=True)
@@ -320,7 +322,9 @@ def build_app(
     from .train import Settings
 
     predictor = Predictor(prelabeller)
-    trainer = ProjectTrainer(access, prelabeller.target, model_dir, settings or Settings())
+    # A served head's encoder is learned on again; another kind of model retrains on the packaged encoder.
+    encoder = getattr(prelabeller.stance_model, "encoder", None)
+    trainer = ProjectTrainer(access, prelabeller.target, model_dir, settings or Settings(), encoder)
 
     def install(model: StanceModel) -> None:
         predictor.swap_stance_model(model)

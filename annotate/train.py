@@ -87,13 +87,11 @@ def split(quotes: Sequence[LabelledQuote], test_size: float, seed: int) -> tuple
         return train, test, False
 
 
-def base_encoder(base_model: str | None, target: Target) -> tuple[Encoder, str]:
-    """The encoder to learn on, and its name: the packaged all-MiniLM-L6-v2, or ``base_model`` (a sentence
-    encoder, or a stance head folder whose encoder is then used)."""
+def base_encoder(base_model: str | None, target: Target) -> Encoder:
+    """The encoder to learn on: the packaged all-MiniLM-L6-v2, or ``base_model`` (a sentence encoder, or a
+    stance head folder whose encoder is then used)."""
     folder, name = packaged_encoder() if base_model is None else locate(base_model)
-    if is_head(folder):
-        return load_head(folder, name, target).encoder, name
-    return Encoder(folder), name
+    return load_head(folder, name, target).encoder if is_head(folder) else Encoder(folder, name)
 
 
 def learn(quotes: Sequence[LabelledQuote], target: Target, encoder: Encoder) -> Head:
@@ -139,8 +137,9 @@ def _card(name: str, info: dict[str, Any]) -> str:
 # {name}
 
 Stance of a quotation toward **{info['target']['name']}** ({info['target']['description']}): `favor`, `against` or
-`none`. A linear head on the frozen encoder `{info['base_model']}`, learned by `annotate train` from annotators'
-corrections and the target's statements and examples.
+`none`. A head on the frozen encoder `{info['base_model']}` (a logistic regression blended with the similarity to
+the nearest labelled examples), learned by `annotate train` from annotators' corrections and the target's
+statements and examples.
 
 ## Use
 
@@ -173,21 +172,29 @@ def _is_model(folder: Path) -> bool:
     return (folder / METRICS_FILE).is_file()
 
 
-def train(dataset: Path, output: Path, target: Target, base_model: str | None = None, settings: Settings = Settings()) -> dict[str, Any]:
+def train(
+    dataset: Path,
+    output: Path,
+    target: Target,
+    base_model: str | None = None,
+    settings: Settings = Settings(),
+    encoder: Encoder | None = None,
+) -> dict[str, Any]:
     """Learn from the dataset's quotes, hold out ``settings.test_size`` of them for the reported metrics, and
-    write the model folder (head, card, metrics.json) to ``output`` in one rename."""
+    write the model folder (head, card, metrics.json) to ``output`` in one rename. ``encoder``, when a caller
+    already has one loaded (the backend's), is used instead of loading ``base_model``."""
     if output.exists() and not _is_model(output):  # checked before training too, not to waste work on it
         raise UserError(f"{output} exists and is not a model written by annotate train; choose another --output")
     quotes = load_labelled_quotes(dataset, target)
     if len(quotes) < 2:
         raise UserError(f"{dataset}: {len(quotes)} labelled quote(s); training needs at least 2")
     train_quotes, test_quotes, stratified = split(quotes, settings.test_size, settings.seed)
-    encoder, encoder_name = base_encoder(base_model, target)
+    encoder = encoder or base_encoder(base_model, target)
     model = HeadStance(encoder, learn(train_quotes, target, encoder), output.name, target)
     with atomic_folder(output, _is_model, "a model written by annotate train") as folder:
         info = {
             "model": output.name,
-            "base_model": encoder_name,
+            "base_model": encoder.name,
             "dataset": str(dataset),
             "target": {"name": target.name, "description": target.description},
             "quotes": len(quotes),
@@ -199,7 +206,7 @@ def train(dataset: Path, output: Path, target: Target, base_model: str | None = 
             "metrics": score(model, test_quotes) if test_quotes else None,
             "trained_at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         }
-        save_head(folder, model.head, encoder, {"version": output.name, "target": target.name, "base_model": encoder_name})
+        save_head(folder, model.head, encoder, {"version": output.name, "target": target.name, "base_model": encoder.name})
         (folder / METRICS_FILE).write_text(json.dumps(info, indent=1, ensure_ascii=False), encoding="utf-8")
         (folder / "README.md").write_text(_card(output.name, info), encoding="utf-8")
     return info

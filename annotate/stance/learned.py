@@ -46,12 +46,12 @@ def cache_dir() -> Path:
 
 
 class Encoder:
-    """A sentence-transformers encoder run on the CPU, its embeddings normalised."""
+    """A sentence-transformers encoder run on the CPU, its embeddings normalised; ``name`` is what to record."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, name: str):
         from sentence_transformers import SentenceTransformer
 
-        self.folder = folder
+        self.folder, self.name = folder, name
         try:
             self.model = SentenceTransformer(
                 str(folder), device="cpu", local_files_only=True, model_kwargs={"dtype": inference_dtype()}
@@ -158,7 +158,7 @@ def load_head(folder: Path, version: str, target: Target, encoder: Encoder | Non
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise UserError(f"stance model {folder}: incomplete stance head ({first_line(exc)})") from None
     if encoder is None:
-        encoder = Encoder(packaged_encoder()[0] if reference == PACKAGED else folder / reference)
+        encoder = Encoder(*packaged_encoder()) if reference == PACKAGED else Encoder(folder / reference, config.get("base_model") or folder.name)
     return HeadStance(encoder, head, version, target)
 
 
@@ -173,7 +173,7 @@ def target_head(folder: Path, name: str, target: Target, on_training: Callable[[
     key = hashlib.sha256(f"{target.digest}\n{_encoder_identity(folder, name)}\n{RECIPE_VERSION}".encode()).hexdigest()[:12]
     version = f"{name}+{target.name}-{key[:8]}"
     cached = cache_dir() / "stance" / f"{target.name}-{key}"
-    encoder = Encoder(folder)
+    encoder = Encoder(folder, name)
     if is_head(cached):
         return load_head(cached, version, target, encoder)
     if on_training:
