@@ -68,6 +68,7 @@ class Quote:
     stance: Stance = field(default_factory=Stance)
     score: float = 1.0
     id: str = ""
+    rule: str = ""  # the extraction rule that produced the pre-tag ("" for a human's quote)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -80,6 +81,7 @@ class Quote:
             "speaker": self.speaker.to_dict() if self.speaker else None,
             "stance": self.stance.to_dict(),
             "score": round(float(self.score), 4),
+            "rule": self.rule,
         }
 
     @classmethod
@@ -94,6 +96,7 @@ class Quote:
             stance=Stance.from_dict(data.get("stance")),
             score=float(data.get("score", 1.0)),
             id=data.get("id") or "",
+            rule=data.get("rule") or "",
         )
 
 

@@ -66,6 +66,7 @@ _QUOTE_FIELDS = {
     "stance_changed": Value("bool"),
     "speaker_changed": Value("bool"),
     "prelabel_status": Value("string"),
+    "prelabel_rule": Value("string"),
     "model_version": Value("string"),
 }
 QUOTE_FEATURES = Features({**_ANNOTATION_FIELDS, **_QUOTE_FIELDS})
@@ -162,6 +163,7 @@ def _quote_fields(quote: Quote, prelabel: Quote | None, model_version: str | Non
         "stance_changed": False,
         "speaker_changed": False,
         "prelabel_status": "added",
+        "prelabel_rule": None,
         "model_version": model_version,
     }
     if prelabel is not None:
@@ -174,6 +176,7 @@ def _quote_fields(quote: Quote, prelabel: Quote | None, model_version: str | Non
             "stance_changed": stance_changed,
             "speaker_changed": speaker_changed,
             "prelabel_status": "kept" if unchanged and not stance_changed and not speaker_changed else "edited",
+            "prelabel_rule": prelabel.rule or None,
         }
     return fields
 

@@ -36,6 +36,7 @@ LABEL_CONFIG_PATH = Path(__file__).resolve().parent.parent / "label_config" / "q
 # Names of the tags in label_config/quotes.xml.
 SPAN_TAG, TEXT_TAG, STANCE_TAG, TYPE_TAG, NAME_TAG = "label", "text", "stance", "type", "speaker_name"
 QUOTE_LABEL, SPEAKER_LABEL, RELATION_LABEL = "Quote", "Speaker", "said_by"
+RULE_PREFIX = "rule: "  # a pre-tag's region meta names the extraction rule that produced it
 
 
 def label_config() -> str:
@@ -63,7 +64,10 @@ def quotes_to_result(quotes: list[Quote]) -> list[dict[str, Any]]:
     for number, quote in enumerate(quotes, start=1):
         quote_id = quote.id or f"q{number}"
         span = Span(quote.start, quote.end, quote.text)
-        result.append(_region(quote_id, span, SPAN_TAG, "labels", {"text": quote.text, "labels": [QUOTE_LABEL]}))
+        quote_region = _region(quote_id, span, SPAN_TAG, "labels", {"text": quote.text, "labels": [QUOTE_LABEL]})
+        if quote.rule:  # shown in the region's details: why the pre-tag exists
+            quote_region |= {"meta": {"text": [f"{RULE_PREFIX}{quote.rule}"]}, "score": round(quote.score, 4)}
+        result.append(quote_region)
         result.append(_region(quote_id, span, STANCE_TAG, "choices", {"choices": [quote.stance.label]}) | {"score": round(stance_confidence(quote), 4)})
         result.append(_region(quote_id, span, TYPE_TAG, "choices", {"choices": [quote.type]}))
         if quote.speaker is None:
@@ -112,6 +116,7 @@ def result_to_quotes(text: str, result: list[dict[str, Any]]) -> list[Quote]:
     """
     spans: dict[str, Span] = {}
     labels: dict[str, str] = {}
+    rules: dict[str, str] = {}
     attributes: dict[str, dict[str, Any]] = {}
     links: list[tuple[str, str]] = []
     for item in result:
@@ -125,6 +130,9 @@ def result_to_quotes(text: str, result: list[dict[str, Any]]) -> list[Quote]:
         spans[region_id] = Span(start, end, text[start:end])
         if item.get("from_name") == SPAN_TAG and value.get("labels"):
             labels[region_id] = value["labels"][0]
+            meta = " ".join((item.get("meta") or {}).get("text") or [])
+            if meta.startswith(RULE_PREFIX):
+                rules[region_id] = meta.removeprefix(RULE_PREFIX)
         elif item.get("from_name") in (STANCE_TAG, TYPE_TAG) and value.get("choices"):
             attributes.setdefault(region_id, {})[item["from_name"]] = value["choices"][0]
         elif item.get("from_name") == NAME_TAG and value.get("text"):
@@ -154,6 +162,7 @@ def result_to_quotes(text: str, result: list[dict[str, Any]]) -> list[Quote]:
                 speaker=speaker_of(region_id),
                 stance=Stance(stance_label, {k: float(k == stance_label) for k in STANCE_LABELS}) if stance_label else Stance(),
                 id=region_id,
+                rule=rules.get(region_id, ""),
             )
         )
     return sorted(quotes, key=lambda q: (q.start, q.end))

@@ -8,8 +8,7 @@ from itertools import islice
 from pathlib import Path
 
 from .data import Document
-from .quotes import find_quotes
-from .speakers import attribute_speakers
+from .extract import extract
 from .stance import SideFinder, SpeakerMemory, StanceModel, load_stance_model, load_target, stance_items
 
 
@@ -51,8 +50,7 @@ class Prelabeller:
 
     def extract(self, document: Document) -> Document:
         """Quotes and speakers for one document; stance is filled in by ``prelabel``."""
-        quotes = find_quotes(document.text)
-        attribute_speakers(document.text, quotes)
+        quotes = extract(document.text)
         for number, quote in enumerate(quotes, start=1):
             quote.id = f"q{number}"
         document.quotes = quotes

@@ -67,7 +67,8 @@ def test_result_round_trips_quotes_with_emoji_before_them(interface):
     quotes = [
         Quote(at, at + len(first), first, type="direct", speaker=Speaker(spoken_by, spoken_by + len(speaker_text), speaker_text, "Hulusi Akar"),
               stance=Stance("favor", {"favor": 1.0, "against": 0.0, "none": 0.0}), id="q1"),  # fmt: skip
-        Quote(later, later + len(second), second, type="indirect", stance=Stance("against", {"favor": 0.0, "against": 1.0, "none": 0.0}), id="q2"),
+        Quote(later, later + len(second), second, type="indirect", stance=Stance("against", {"favor": 0.0, "against": 1.0, "none": 0.0}), id="q2",
+              rule="trailing-cue"),  # fmt: skip
     ]
     result = quotes_to_result(quotes)
     assert interface.validate_prediction({"result": result}, return_errors=True) == []
@@ -80,8 +81,8 @@ def test_result_round_trips_quotes_with_emoji_before_them(interface):
         assert text[value["start"] : value["end"]] == value["text"]
 
     back = result_to_quotes(text, result)
-    assert [(q.start, q.end, q.text, q.type, q.stance.label, q.id) for q in back] == [
-        (q.start, q.end, q.text, q.type, q.stance.label, q.id) for q in quotes
+    assert [(q.start, q.end, q.text, q.type, q.stance.label, q.id, q.rule) for q in back] == [
+        (q.start, q.end, q.text, q.type, q.stance.label, q.id, q.rule) for q in quotes
     ]
     assert back[0].speaker == quotes[0].speaker
     assert back[1].speaker is None

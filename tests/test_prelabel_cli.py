@@ -12,6 +12,7 @@ import pytest
 
 from annotate.data import QUOTE_TYPES, STANCE_LABELS
 from annotate.documents import InputError, iter_documents
+from annotate.extract import RULES
 
 ARTICLE = (
     "Ministers back new rail link\n\n"
@@ -78,7 +79,8 @@ def test_records_follow_the_schema_and_offsets_hold(run, inputs: Path) -> None:
     quotes = article["quotes"]
     assert len(quotes) >= 3
     for quote in quotes:
-        assert set(quote) == {"id", "start", "end", "text", "type", "cue", "speaker", "stance", "score"}
+        assert set(quote) == {"id", "start", "end", "text", "type", "cue", "speaker", "stance", "score", "rule"}
+        assert quote["score"] == RULES[quote["rule"]].confidence  # every pre-tag names the rule behind it
         assert ARTICLE[quote["start"] : quote["end"]] == quote["text"]
         assert quote["type"] in QUOTE_TYPES
         assert quote["stance"]["label"] in STANCE_LABELS
@@ -98,6 +100,9 @@ def test_label_studio_format_writes_tasks_with_predictions(inputs: Path) -> None
     assert len(tasks) == 1 and tasks[0]["data"]["text"] == ARTICLE
     labels = [r["value"]["labels"][0] for r in tasks[0]["predictions"][0]["result"] if r.get("from_name") == "label"]
     assert "Quote" in labels and "Speaker" in labels
+    # the annotator sees each pre-tag's rule in the region's details
+    rules = [r["meta"]["text"] for r in tasks[0]["predictions"][0]["result"] if r.get("value", {}).get("labels") == ["Quote"]]
+    assert rules and all(len(text) == 1 and text[0].removeprefix("rule: ") in RULES for text in rules)
 
 
 def test_a_bad_target_file_is_one_line_and_writes_nothing(inputs: Path) -> None:

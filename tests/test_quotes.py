@@ -6,7 +6,13 @@ import time
 
 import pytest
 
-from annotate.quotes import find_quotes
+from annotate.extract import Layout
+from annotate.extract.quotes import find_quotes as quotes_of
+
+
+def find_quotes(text: str):
+    """Quotes with their source mentions as found, before speaker resolution."""
+    return quotes_of(Layout.of(text))
 
 
 def spans(text: str) -> list[tuple[str, str]]:

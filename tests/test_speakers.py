@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from annotate.quotes import find_quotes
-from annotate.speakers import attribute_speakers
+from annotate.extract import extract
 
 
 def attributed(text: str) -> list[tuple[str, str, str]]:
     """(quote, speaker mention, canonical name) for every quote; mention offsets checked on the way."""
-    quotes = find_quotes(text)
-    attribute_speakers(text, quotes)
+    quotes = extract(text)
     result = []
     for quote in quotes:
         speaker = quote.speaker

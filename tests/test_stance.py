@@ -14,6 +14,7 @@ from transformers import BertConfig, BertForSequenceClassification, BertModel, B
 
 from annotate.data import STANCE_LABELS, Quote, Speaker, Span, Stance
 from annotate.errors import UserError
+from annotate.extract import Layout
 from annotate.stance import (
     ClassifierStance,
     NliStance,
@@ -190,10 +191,10 @@ def test_quote_context_is_the_sentence_with_its_cue_and_speaker():
     cue = text.index("said")
     speaker = text.index("the minister")
     quote = Quote(start, end, text[start:end], cue=Span(cue, cue + 4, "said"), speaker=Speaker(speaker, speaker + 12, "the minister", "the minister"))
-    assert quote_context(text, quote) == '"We will not step back," the minister said on Tuesday.'
+    assert quote_context(Layout.of(text), quote) == '"We will not step back," the minister said on Tuesday.'
     # A speaker mention in another paragraph (a quote inheriting it) is not pulled in.
     far = Quote(start, end, text[start:end], speaker=Speaker(0, 5, "Talks", "Talks"))
-    assert quote_context(text, far) == '"We will not step back," the minister said on Tuesday.'
+    assert quote_context(Layout.of(text), far) == '"We will not step back," the minister said on Tuesday.'
 
 
 def test_missing_or_unusable_models_are_user_errors(tmp_path, target):

@@ -15,7 +15,8 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 
 from ..data import Document, Quote, Speaker
-from ..quotes import ROLE_WORDS, TITLE_WORDS, layout
+from ..extract.layout import Layout
+from ..extract.lexicon import ROLE_WORDS, TITLE_WORDS
 from .target import SIDES, Target
 
 CONTEXT_CHARS = 700  # about the 128 tokens the classifier reads; a longer paragraph is cut around the quote
@@ -45,9 +46,10 @@ class StanceItem:
     span: tuple[int, int] = (0, 0)  # where the quote is in its document
 
 
-def quote_context(text: str, quote: Quote) -> str:
+def quote_context(layout: Layout, quote: Quote) -> str:
     """The sentences holding the quote and, when in the same paragraph, its cue and speaker mention."""
-    paragraph = next((p for p in layout(text) if p.start <= quote.start < p.end), None)
+    text = layout.text
+    paragraph = next((p for p in layout.paragraphs if p.start <= quote.start < p.end), None)
     start, end = quote.start, quote.end
     if paragraph is not None:
         for span in (quote.cue, quote.speaker):
@@ -133,8 +135,10 @@ class SideFinder:
         return None if favor == against else ("favor" if favor > against else "against")
 
 
-def stance_items(document: Document, sides: SideFinder, key: Hashable) -> list[StanceItem]:
-    """The stance model's view of each of the document's quotes; ``key`` identifies the document in a run."""
+def stance_items(document: Document, sides: SideFinder, key: Hashable, layout: Layout | None = None) -> list[StanceItem]:
+    """The stance model's view of each of the document's quotes; ``key`` identifies the document in a run and
+    ``layout`` is the document's, when extraction has computed it already."""
+    layout = layout or Layout.of(document.text)
     descriptions: dict[tuple[int, int, str], str | None] = {}
     items = []
     for quote in document.quotes:
@@ -145,5 +149,5 @@ def stance_items(document: Document, sides: SideFinder, key: Hashable) -> list[S
                 descriptions[mention] = sides.side(speaker_description(document.text, quote.speaker))
             side = descriptions[mention]
         name = quote.speaker.name if quote.speaker else ""
-        items.append(StanceItem(quote_context(document.text, quote), name, side, key, (quote.start, quote.end)))
+        items.append(StanceItem(quote_context(layout, quote), name, side, key, (quote.start, quote.end)))
     return items

@@ -1,10 +1,8 @@
-"""Speaker resolution: turn each quote's source mention into a canonical name.
+"""Speaker resolution: turn each quote's source mention into a canonical name (citron's coreference step).
 
-``quotes.find_quotes`` finds the mention nearest the cue (citron's "source"); this module does the coreference
-step: a name maps to its fullest form in the document ("Costa" -> "Maria Elena Costa"), a pronoun to the
-most recent person named before it, a description ("the Turkish president", "the ministry") to the entity
-introduced with that title, and a quote without a cue of its own inherits the previous quote's speaker.
-"""
+A name maps to its fullest form in the document ("Costa" -> "Maria Elena Costa"), a pronoun to the most recent
+person named before it, a description ("the Turkish president", "the ministry") to the entity introduced with that
+title, and a quote without a cue of its own inherits the previous quote's speaker."""
 
 from __future__ import annotations
 
@@ -12,54 +10,37 @@ import bisect
 import re
 from dataclasses import dataclass, field
 
-from .data import Quote, Speaker
-from .quotes import (
-    AGE_RE,
-    ARTICLE_SURNAME_RE,
+from ..data import Quote, Speaker
+from .layout import WORD_RE, Layout, gaps
+from .lexicon import (
     CAPITALISED_NON_NAMES,
     CONNECTORS,
     CUE_FORMS,
     DETERMINERS,
+    GENDERED_TITLES,
+    INDEFINITE,
+    ORG_PREPOSITIONS,
     ORG_ROLES,
-    PARTITIVE_RE,
+    ORG_WORDS,
     PERSON_ROLES,
     POSSESSIVE_PRONOUNS,
     PRONOUNS,
+    RELATIVES,
     ROLE_WORDS,
     TITLE_WORDS,
-    WORD_RE,
-    _bare,
-    _gaps,
-    _is_capitalised,
-    layout,
 )
+from .mentions import AGE_RE, ARTICLE_SURNAME_RE, PARTITIVE_RE, bare_word, is_capitalised
 
-ORG_WORDS = set(
-    "Ministry Department Agency Office Government Administration Council Committee Commission Corporation Corp "
-    "Company Co Inc Ltd Group Bank Party Army Forces Force Navy Parliament Congress Senate House Court Union "
-    "Organization Organisation Institute University Alliance Service News Times Post Journal Interest Network "
-    "Press Media Television TV Radio Daily Herald Tribune Foundation Association Federation Republic Kingdom "
-    "States Nations Kremlin Pentagon Embassy Center Centre Academy Authority Bureau Fund Board Coalition Front "
-    "Movement Industries Systems Airlines Holdings Technologies Reuters Magazine Newspaper Agency Cabinet".split()
-)
-ORG_PREPOSITIONS = {"on", "of", "for", "at"}
 APPOSITIVE_WORDS = 8  # "X, the chief executive of Nile Rail," fits; a longer stretch is no appositive
 LOOKBACK = 200  # mentions searched back for an antecedent (keeps resolution linear in the text)
 LOOKAHEAD = 600  # characters within which a lede's description is followed by the name
 PARAGRAPH_REACH = 2000  # how far back a description looks for its paragraph's start (bounds the work)
-GENDERED_TITLES = {
-    "she": set("mrs ms miss madam lady dame queen princess spokeswoman chairwoman congresswoman businesswoman".split()),
-    "he": set("mr sir lord king prince spokesman chairman congressman businessman".split()),
-}
-# A possessive before a role ("Ribera's predecessor", "the mayor's spokesman") introduces another person.
-RELATIVES = set("predecessor successor wife husband son daughter brother sister father mother rival ally".split())
-OWNER_OF_ROLE_RE = re.compile(
-    r"['’]s\s+(?:[a-z-]+\s+){0,2}?(?:" + "|".join(sorted(PERSON_ROLES | RELATIVES)) + r")\b")
+OWNER_OF_ROLE_RE = re.compile(r"['’]s\s+(?:[a-z-]+\s+){0,2}?(?:" + "|".join(sorted(PERSON_ROLES | RELATIVES)) + r")\b")
 # "Ellison said she had ...": the pronoun right after a person's own cue tells the person's gender.
 SELF_REPORT_RE = re.compile(r"[^.!?\"“”‘’\n]{0,60}?\b(?:" + "|".join(CUE_FORMS) + r")\s+(?:that\s+)?(he|she)\b")
 
 
-def _is_acronym(word: str) -> bool:
+def is_acronym(word: str) -> bool:
     letters = word.replace(".", "")
     return len(letters) >= 2 and letters.isalpha() and letters.isupper()
 
@@ -99,14 +80,15 @@ class EntityIndex:
     genders: dict[str, str] = field(default_factory=dict)  # "he" / "she", where the text tells
 
     @classmethod
-    def build(cls, text: str, quotes: list[Quote]) -> EntityIndex:
+    def build(cls, layout: Layout, quotes: list[Quote]) -> EntityIndex:
+        text = layout.text
         index = cls(text)
         # Titled names inside quotations ("President Costa") tell who is a person; they are never antecedents.
         quoted: list[NameRun] = []
-        for para in layout(text):
+        for para in layout.paragraphs:
             index.sentence_starts.extend(start for start, _ in para.sentences)
             if para.prose:
-                for start, end in _gaps(para.start, para.end, para.regions):
+                for start, end in gaps(para.start, para.end, para.regions):
                     index.runs.extend(_name_runs(text, start, end))
                 for region in para.regions:
                     quoted.extend(run for run in _name_runs(text, region.start, region.end) if run.titles)
@@ -168,8 +150,16 @@ class EntityIndex:
                 return self.fullest[self.keys[i]]
         return None
 
-    def person_before(self, pos: int, role: str | None = None, modifiers: set[str] = frozenset(), *,
-                      age: str | None = None, pronoun: str | None = None, since: int = 0) -> str | None:
+    def person_before(
+        self,
+        pos: int,
+        role: str | None = None,
+        modifiers: set[str] = frozenset(),
+        *,
+        age: str | None = None,
+        pronoun: str | None = None,
+        since: int = 0,
+    ) -> str | None:
         """Most recent person named before ``pos`` and after ``since``, with ``role`` among their titles, not known
         to be of another ``age`` or gender than ``pronoun`` says, preferring a modifier match ("the Turkish
         president") and a known ``age``."""
@@ -196,8 +186,15 @@ class EntityIndex:
                 return self.fullest[self.keys[k]]
         return None
 
-    def _mention_before(self, pos: int, role: str | None = None, modifiers: set[str] = frozenset(),
-                        age: str | None = None, pronoun: str | None = None, since: int = 0) -> int | None:
+    def _mention_before(
+        self,
+        pos: int,
+        role: str | None = None,
+        modifiers: set[str] = frozenset(),
+        age: str | None = None,
+        pronoun: str | None = None,
+        since: int = 0,
+    ) -> int | None:
         fallback = None
         last = bisect.bisect_left(self.positions, pos) - 1
         for i in range(last, max(-1, last - LOOKBACK), -1):
@@ -209,12 +206,15 @@ class EntityIndex:
             # "He said Ankara would call Ivanov. "...," he said": a name in the report is not who speaks next
             if pronoun is not None and self.reported[i]:
                 continue
-            if (role is not None and role not in self.titles.get(key, ())) or (
-                    age is not None and self.ages.get(key, age) != age) or (
-                    pronoun is not None and self.genders.get(key, pronoun) != pronoun):
+            if (
+                (role is not None and role not in self.titles.get(key, ()))
+                or (age is not None and self.ages.get(key, age) != age)
+                or (pronoun is not None and self.genders.get(key, pronoun) != pronoun)
+            ):
                 continue
             if (not modifiers or any(_related(m, n) for m in modifiers for n in self.modifiers.get(key, ()))) and (
-                    age is None or self.ages.get(key) == age):
+                age is None or self.ages.get(key) == age
+            ):
                 return i
             fallback = i if fallback is None else fallback
         return fallback
@@ -225,7 +225,7 @@ class EntityIndex:
         for i in range(last, max(-1, last - LOOKBACK), -1):
             run = self.runs[i]
             if head in (w.lower() for w in run.words):
-                return self.text[run.start : run.end].strip(" ,;:.!?\"”’)").removeprefix("The ")
+                return self.text[run.start : run.end].strip(' ,;:.!?"”’)').removeprefix("The ")
         return None
 
     def organisation_subject_before(self, pos: int) -> str | None:
@@ -239,7 +239,7 @@ class EntityIndex:
                 break
             sentence = self.sentence_starts[bisect.bisect_right(self.sentence_starts, run.start) - 1]
             if run.organisation and self.text[sentence : run.start].strip().lower() in ("", "the"):
-                return self.text[run.start : run.end].strip(" ,;:.!?\"”’)").removeprefix("The ")
+                return self.text[run.start : run.end].strip(' ,;:.!?"”’)').removeprefix("The ")
         return None
 
     def canonical(self, words: list[str]) -> str:
@@ -247,7 +247,7 @@ class EntityIndex:
 
 
 def _key(word: str) -> str:
-    key = _bare(word).rstrip(".")
+    key = bare_word(word).rstrip(".")
     lowered = key[:1].lower() + key[1:]
     return lowered if ARTICLE_SURNAME_RE.match(lowered) else key  # "Al-Assad" opening a sentence is "al-Assad"
 
@@ -262,29 +262,41 @@ def _name_runs(text: str, start: int, end: int) -> list[NameRun]:
     runs = []
     i = 0
     while i < len(tokens):
-        word = _bare(tokens[i][2])
-        if not _is_capitalised(word) or word in CAPITALISED_NON_NAMES or word.lower() in DETERMINERS or any(
-                c.isdigit() for c in word):
+        word = bare_word(tokens[i][2])
+        if (
+            not is_capitalised(word)
+            or word in CAPITALISED_NON_NAMES
+            or word.lower() in DETERMINERS
+            or any(c.isdigit() for c in word)
+        ):
             i += 1
             continue
         j = i
         words = []
         while j < len(tokens):
             raw = tokens[j][2]
-            bare = _bare(raw)
-            if j > i and raw[0] in "\"“‘«([":
+            bare = bare_word(raw)
+            if j > i and raw[0] in '"“‘«([':
                 break
-            if _is_capitalised(bare) and not any(c.isdigit() for c in bare) and (
-                    bare not in CAPITALISED_NON_NAMES or j > i):
+            if (
+                is_capitalised(bare)
+                and not any(c.isdigit() for c in bare)
+                and (bare not in CAPITALISED_NON_NAMES or j > i)
+            ):
                 words.append(bare)
-            elif bare.lower() in CONNECTORS - {"and", "&"} and j + 1 < len(tokens) and _is_capitalised(
-                    _bare(tokens[j + 1][2])) and not re.search(r"[,;:.!?\"”’)]$", raw):
+            elif (
+                bare.lower() in CONNECTORS - {"and", "&"}
+                and j + 1 < len(tokens)
+                and is_capitalised(bare_word(tokens[j + 1][2]))
+                and not re.search(r"[,;:.!?\"”’)]$", raw)
+            ):
                 words.append(bare)
             else:
                 break
             j += 1
-            if re.search(r"[,;:!?\"“”‘’«»()\[\]]", raw[len(raw) - len(raw.lstrip("\"“‘«([")) :]) or (
-                    raw.endswith(".") and not _is_acronym(raw) and len(bare) > 3):
+            if re.search(r"[,;:!?\"“”‘’«»()\[\]]", raw[len(raw) - len(raw.lstrip('"“‘«([')) :]) or (
+                raw.endswith(".") and not is_acronym(raw) and len(bare) > 3
+            ):
                 break
         if words:
             runs.append(_describe_run(text, tokens, i, j, words))
@@ -297,46 +309,51 @@ def _describe_run(text: str, tokens, i: int, j: int, words: list[str]) -> NameRu
     last_title = len(words) - len(person) - 1
     titles = {w.lower() for w in words[: last_title + 1] if w.lower() in PERSON_ROLES or w in TITLE_WORDS}
     modifiers = {w.lower() for w in words[: last_title + 1]}
-    previous = _bare(tokens[i - 1][2]).lower() if i > 0 else ""
+    previous = bare_word(tokens[i - 1][2]).lower() if i > 0 else ""
     # "Council on Foreign Relations", "Bank of England": a run after a preposition that follows a capitalised
     # word continues an organisation's name.
-    continues_name = previous in ORG_PREPOSITIONS and i > 1 and _is_capitalised(_bare(tokens[i - 2][2]))
+    continues_name = previous in ORG_PREPOSITIONS and i > 1 and is_capitalised(bare_word(tokens[i - 2][2]))
     # A titled name is judged on the name alone ("Senate Minority Leader Walter Brandt" is a person).
     name = person if titles and person else words
     # "the X" or "Committee on X" is an organisation unless a title leads to a full personal name ("the State
     # Duma Committee on Defense Andrei Kartapolov").
     titled_person = titles and len(person) >= 2
-    organisation = any(w in ORG_WORDS or re.search(r"\.[a-z]", w) for w in name) or not titled_person and (
-        previous in DETERMINERS - {"his", "her"} or continues_name)
+    organisation = (
+        any(w in ORG_WORDS or re.search(r"\.[a-z]", w) for w in name)
+        or not titled_person
+        and (previous in DETERMINERS - {"his", "her"} or continues_name)
+    )
     age = re.fullmatch(r"(\d{1,3}),", tokens[j][2]) if j < len(tokens) and tokens[j - 1][2].endswith(",") else None
     # Lower-case roles right before the name ("ministry spokeswoman Ana Reyes").
-    if i > 0 and _bare(tokens[i - 1][2]).lower() in PERSON_ROLES and not re.search(r"[,;:.!?\"”]$", tokens[i - 1][2]):
-        titles.add(_bare(tokens[i - 1][2]).lower())
+    if (
+        i > 0
+        and bare_word(tokens[i - 1][2]).lower() in PERSON_ROLES
+        and not re.search(r"[,;:.!?\"”]$", tokens[i - 1][2])
+    ):
+        titles.add(bare_word(tokens[i - 1][2]).lower())
         for k in range(i - 1, max(-1, i - 4), -1):
             if k < i - 1 and re.search(r"[,;:.!?\"”]$", tokens[k][2]):
                 break
-            modifiers.add(_bare(tokens[k][2]).lower())
+            modifiers.add(bare_word(tokens[k][2]).lower())
     # An appositive after the name ("Sergey Ivanov, head of X," / 'said X, President of Y.'), closed within a
     # few words ("... to Russia, the minister shakes his head." is a new clause's subject).
     if j - 1 < len(tokens) and tokens[j - 1][2].endswith(","):
-        appositive = [_bare(raw) for _, _, raw in tokens[j : j + APPOSITIVE_WORDS]]
+        appositive = [bare_word(raw) for _, _, raw in tokens[j : j + APPOSITIVE_WORDS]]
         ends = (",", ".") if previous in CUE_FORMS else (",",)
-        closing = next((k for k, (_, _, raw) in enumerate(tokens[j : j + APPOSITIVE_WORDS]) if raw.endswith(ends)),
-                       None)
+        closing = next(
+            (k for k, (_, _, raw) in enumerate(tokens[j : j + APPOSITIVE_WORDS]) if raw.endswith(ends)), None
+        )
         if closing is not None:
-            titles.update(w.lower() for w in appositive[: closing + 1]
-                          if w.lower() in PERSON_ROLES or w in TITLE_WORDS)
+            titles.update(w.lower() for w in appositive[: closing + 1] if w.lower() in PERSON_ROLES or w in TITLE_WORDS)
             modifiers.update(w.lower() for w in appositive[: closing + 1])
-    return NameRun(tokens[i][0], tokens[j - 1][1], words, person, titles, modifiers, organisation,
-                   age.group(1) if age else None)
-
-
-INDEFINITE = {"a", "an", "one", "another"}
+    return NameRun(
+        tokens[i][0], tokens[j - 1][1], words, person, titles, modifiers, organisation, age.group(1) if age else None
+    )
 
 
 def resolve(index: EntityIndex, speaker: Speaker, previous: list[Speaker], follows_quote: bool = False) -> str:
     """The canonical name for a source mention (``follows_quote``: the mention comes after its quote)."""
-    words = [_bare(w) for w in speaker.text.split()]
+    words = [bare_word(w) for w in speaker.text.split()]
     words = [w for w in words if w]
     if not words:
         return speaker.text
@@ -345,10 +362,12 @@ def resolve(index: EntityIndex, speaker: Speaker, previous: list[Speaker], follo
         lowered = [POSSESSIVE_PRONOUNS.get(lowered[0], lowered[0])]
     if (len(words) == 1 and lowered[0] in PRONOUNS) or PARTITIVE_RE.match(speaker.text):
         if lowered[0] in ("he", "she"):  # else the last speaker, a person the text names without a title
-            return (index.subject_before(speaker.start, lowered[0])
-                    or _described_speaker_continues(index, speaker, lowered[0], previous)
-                    or index.person_before(speaker.start, pronoun=lowered[0])
-                    or (previous[-1].name if previous else speaker.text))
+            return (
+                index.subject_before(speaker.start, lowered[0])
+                or _described_speaker_continues(index, speaker, lowered[0], previous)
+                or index.person_before(speaker.start, pronoun=lowered[0])
+                or (previous[-1].name if previous else speaker.text)
+            )
         if lowered[0] == "it":  # "The ministry issued a statement. It said ...": the organisation just named
             organisation = index.organisation_subject_before(speaker.start)
             if organisation:
@@ -361,7 +380,7 @@ def resolve(index: EntityIndex, speaker: Speaker, previous: list[Speaker], follo
     head = lowered[-1]
     if head.rpartition("-")[2] in PERSON_ROLES:  # "vice-president", "co-founder"
         head = head.rpartition("-")[2]
-    capitals = [w for w in words if _is_capitalised(w) and w.lower() not in DETERMINERS]
+    capitals = [w for w in words if is_capitalised(w) and w.lower() not in DETERMINERS]
     if lowered[0] in INDEFINITE:  # "a senior official", "an aide": an unnamed source, not someone named nearby
         return _as_written(speaker)
     if AGE_RE.fullmatch(head) and lowered[0] in DETERMINERS:  # "the 64-year-old": the person of that age
@@ -370,45 +389,55 @@ def resolve(index: EntityIndex, speaker: Speaker, previous: list[Speaker], follo
         modifiers = {w for w in lowered[1:-1]}
         # a description the titles do not explain ("the Labour chief") is the person its paragraph just named
         paragraph = _paragraph_start(index.text, speaker.start)
-        return (index.person_before(speaker.start, role=head, modifiers=modifiers)
-                or index.person_before(speaker.start, since=paragraph)
-                # a lede's description comes before the name; one after its quote refers back
-                or (None if follows_quote else index.person_opening_after(speaker.end))
-                # or the one the previous paragraph named ("... Ryabkov said.\n"We ...," the senior diplomat said")
-                or index.person_before(speaker.start, since=_previous_paragraph_start(index.text, paragraph))
-                or _as_written(speaker))
+        return (
+            index.person_before(speaker.start, role=head, modifiers=modifiers)
+            or index.person_before(speaker.start, since=paragraph)
+            # a lede's description comes before the name; one after its quote refers back
+            or (None if follows_quote else index.person_opening_after(speaker.end))
+            # or the one the previous paragraph named ("... Ryabkov said.\n"We ...," the senior diplomat said")
+            or index.person_before(speaker.start, since=_previous_paragraph_start(index.text, paragraph))
+            or _as_written(speaker)
+        )
     if head in ORG_ROLES and not any(w[0].isupper() for w in words[1:]):
-        return (index.organisation_before(speaker.start, head) or _organisation_spoke_last(index, previous)
-                or _as_written(speaker))
+        return (
+            index.organisation_before(speaker.start, head)
+            or _organisation_spoke_last(index, previous)
+            or _as_written(speaker)
+        )
     if not capitals:
         return _as_written(speaker)
     person = _person_part(words)
-    if not person or any(w in ORG_WORDS for w in person) or (lowered[0] in DETERMINERS and len(person) == len(words) - 1):
+    if (
+        not person
+        or any(w in ORG_WORDS for w in person)
+        or (lowered[0] in DETERMINERS and len(person) == len(words) - 1)
+    ):
         return _as_written(speaker)
     return index.canonical(person)
 
 
 def _organisation_spoke_last(index: EntityIndex, previous: list[Speaker]) -> str | None:
-    """"Apple said it would appeal. ... the company said": a description whose head no organisation's name
+    """ "Apple said it would appeal. ... the company said": a description whose head no organisation's name
     contains is the named organisation that spoke last (a capitalised name known to be no person)."""
     if not previous:
         return None
     name = previous[-1].name
     words = name.split()
-    named = words and _is_capitalised(words[0]) and words[0].lower() not in DETERMINERS
+    named = words and is_capitalised(words[0]) and words[0].lower() not in DETERMINERS
     if named and words[-1].lower() not in ROLE_WORDS and _key(words[-1]) not in index.persons:
         return name
     return None
 
 
-def _described_speaker_continues(index: EntityIndex, speaker: Speaker, pronoun: str,
-                                 previous: list[Speaker]) -> str | None:
+def _described_speaker_continues(
+    index: EntityIndex, speaker: Speaker, pronoun: str, previous: list[Speaker]
+) -> str | None:
     """'A senior official in Ankara said ... "...," he said': the pronoun goes on with a source described (not
     named) that spoke last in its paragraph, unless someone has been named since."""
     if not previous or speaker.start - previous[-1].end > PARAGRAPH_REACH:
         return None
     last = previous[-1]
-    words = [_bare(w).lower() for w in last.text.split()]
+    words = [bare_word(w).lower() for w in last.text.split()]
     if len(words) < 2 or words[-1] not in PERSON_ROLES or words[0] not in DETERMINERS | INDEFINITE:
         return None
     paragraph = _paragraph_start(index.text, speaker.start)
@@ -435,8 +464,11 @@ def _person_part(words: list[str]) -> list[str]:
 
 def _name_tail(words: list[str]) -> list[str]:
     k = len(words)
-    while k > 0 and _is_capitalised(words[k - 1]) and not (
-            words[k - 1] in TITLE_WORDS or _is_acronym(words[k - 1]) or words[k - 1].lower() in PERSON_ROLES):
+    while (
+        k > 0
+        and is_capitalised(words[k - 1])
+        and not (words[k - 1] in TITLE_WORDS or is_acronym(words[k - 1]) or words[k - 1].lower() in PERSON_ROLES)
+    ):
         k -= 1
     return words[k:]
 
@@ -452,10 +484,10 @@ def _as_written(speaker: Speaker) -> str:
     return _without_determiner(speaker.text.split())
 
 
-def attribute_speakers(text: str, quotes: list[Quote]) -> None:
+def attribute_speakers(layout: Layout, quotes: list[Quote]) -> None:
     """Fill ``quote.speaker.name`` for every quote with a source mention, and give a quote without a cue of its
     own (a follow-on quoted paragraph) the previous quote's speaker."""
-    index = EntityIndex.build(text, quotes)
+    index = EntityIndex.build(layout, quotes)
     resolved: list[Speaker] = []
     for quote in quotes:
         if quote.speaker is None:

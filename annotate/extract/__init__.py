@@ -1,0 +1,25 @@
+"""Extraction: quotes and their speakers, by named rules over the text's layout.
+
+The stages follow citron (cue, source, content, coreference): ``layout`` (paragraphs, quoted passages,
+sentences), ``lexicon`` (the word lists), ``mentions`` (source noun phrases), ``cues``, ``clauses`` (reported
+clauses), ``passages`` (direct quotes), ``quotes`` (a document's quotes), ``speakers`` (canonical names), with
+``rules`` naming what produced each quote.
+"""
+
+from __future__ import annotations
+
+from ..data import Quote
+from .layout import Layout
+from .quotes import find_quotes
+from .rules import RULES, Rule
+from .speakers import attribute_speakers
+
+__all__ = ["RULES", "Layout", "Rule", "extract"]
+
+
+def extract(text: str) -> list[Quote]:
+    """Every quotation in ``text`` with its cue, speaker (mention and canonical name) and rule, in text order."""
+    layout = Layout.of(text)
+    quotes = find_quotes(layout)
+    attribute_speakers(layout, quotes)
+    return quotes

@@ -1,0 +1,390 @@
+"""Reported clauses: for each speech cue in a sentence, its source mention and the clause it reports (after the cue,
+before it as a trailing attribution, around "according to"), then one clause per report when reports nest."""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from dataclasses import dataclass
+
+from ..data import Span
+from .cues import cue_matches, word_before_cue
+from .layout import (
+    DATELINE_RE,
+    QUOTE_OPENERS,
+    WORD_RE,
+    Paragraph,
+    Region,
+    is_abbreviation,
+    region_at,
+    strip_span,
+    tokenize,
+)
+from .lexicon import (
+    AUXILIARIES,
+    COGNITION_FORMS,
+    CONNECTORS,
+    DETERMINERS,
+    FINITE_MARKERS,
+    FUNCTION_WORDS,
+    INVERTIBLE,
+    PARTICIPLE_CUES,
+    PARTICIPLES,
+    PRONOUNS,
+    RELAXED_FORMS,
+    REPORTED_ACTIONS,
+    SOURCE_PREPOSITIONS,
+    TELL_FORMS,
+    THAT_ONLY_FORMS,
+    TIME_WORDS,
+)
+from .mentions import (
+    SOURCE_MODIFIER_RE,
+    WordKind,
+    bare_word,
+    np_after,
+    np_before,
+    sentence_subject,
+    subordinate_subject,
+    word_kind,
+)
+from .rules import (
+    ACCORDING_TO_LEADING,
+    ACCORDING_TO_TRAILING,
+    CUE_CLAUSE,
+    CUE_THAT,
+    IN_VIEW,
+    TRAILING_CUE,
+    TRAILING_INVERTED_CUE,
+    Rule,
+)
+
+_WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+_MONTH = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
+    r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?"
+)
+ADJUNCT_RE = re.compile(
+    rf"""(?:(?:(?:late|early|earlier|later)\s+)?(?:on\s+)?(?:{_WEEKDAY}(?:\s+(?:morning|afternoon|evening|night))?
+           |{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?)
+       |(?:last|this|next|earlier\s+this|later\s+this|earlier\s+last)\s+(?:week|month|year|weekend|morning
+           |afternoon|evening|{_WEEKDAY}|{_MONTH})
+       |(?:yesterday|today|tonight|earlier|later|recently|previously|again|also|separately|publicly|repeatedly)
+       |(?:in|during)\s+(?:a|an|the|his|her|their|its)\s+(?:[\w-]+\s+){{0,2}}?(?:statement|interview|speech|address
+           |post|tweet|letter|briefing|conference|report|message|video|note|comments?|remarks|meeting|column
+           |op-ed|article|essay|book|blog|podcast)
+           (?:\s+(?:with|to|on|at|by)\s+(?:the\s+)?[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)*)?
+       |at\s+(?:a|an|the)\s+(?:[\w-]+\s+){{0,2}}?(?:conference|briefing|summit|meeting|event|rally|ceremony|forum
+           |time)
+       |on\s+(?:Twitter|X|Facebook|Telegram|Instagram|television|TV|state\s+television|social\s+media)
+       |in\s+{_MONTH}
+    )\b,?\s*""",
+    re.VERBOSE,
+)
+CLAUSE_CUT_RE = re.compile(
+    r",\s+(?:" + "|".join(c.replace(" ", r"\s+") for c in PARTICIPLE_CUES) + r"|according\s+to|while|whereas)\b"
+    # the writer's comment on the report (", a move that analysts welcomed")
+    r"|,\s+an?\s+\w+(?:\s+\w+)?\s+(?:that|which)\b|;|\s[—–]\s"
+    r"|,?\s+(?:and|but)\s+(?:" + "|".join(REPORTED_ACTIONS) + r")\b",
+    re.IGNORECASE,
+)
+DANGLING_TAIL_RE = re.compile(r"(?:[,;]?\s+(?:and|but|while|whereas|or))+\s*$")
+MAX_CLAUSE = 1000  # a reported clause is at most this long (bounds the work on text without sentence ends)
+
+
+@dataclass
+class Candidate:
+    """A reported clause ``start:end`` with its cue and source mention, before quoted passages are merged in."""
+
+    start: int
+    end: int
+    cue: Span
+    mention: tuple[int, int]
+    rule: Rule
+    forward: bool = True  # the clause follows its cue (else it precedes it: a trailing attribution)
+
+
+def _skip_tell_object(text: str, pos: int, end: int) -> int:
+    """Past the listener of "told": a name ("told Reuters", "told the BBC") or a short lower-case noun phrase
+    ("told reporters", "told the team")."""
+    tokens = tokenize(text, pos, min(end, pos + 200))
+    k = 1 if tokens and word_kind(tokens[0][2]) == WordKind.DETERMINER else 0
+    kinds = (
+        (WordKind.NAME,)
+        if k < len(tokens) and word_kind(tokens[k][2]) == WordKind.NAME
+        else (WordKind.MODIFIER, WordKind.ROLE)
+    )
+    object_end = pos
+    while k < len(tokens) and word_kind(tokens[k][2]) in kinds:
+        object_end = tokens[k][1]
+        if re.search(r"[,;:]$", tokens[k][2]):
+            return object_end - 1
+        k += 1
+    return object_end
+
+
+def _that_within(text: str, pos: int, end: int, allow_object: bool) -> int | None:
+    """End of "that" when only an adjunct ("on Tuesday", "in a statement") or, for "told", an object separates
+    it from the cue."""
+    tokens = tokenize(text, pos, min(end, pos + 160))
+    for k, (_, e, raw) in enumerate(tokens[:14]):
+        if raw.lower() in PARTICIPLES:  # "told a news conference, adding that ...": the participle's clause
+            return None
+        if raw.lower() == "that":
+            # "agreed on X and that ...": a second clause coordinated into an earlier report, not this cue's
+            if k > 0 and tokens[k - 1][2].lower() in ("and", "but", "or"):
+                return None
+            if k == 0 or allow_object or tokens[0][2].lower() in TIME_WORDS:
+                return e
+            return None
+        if re.search(r"[;:\"“”«»]", raw) or (raw.endswith(",") and not allow_object):
+            return None
+    return None
+
+
+def is_finite_clause(text: str, start: int, end: int, relaxed: bool) -> bool:
+    """A reported clause (not a bare object): an auxiliary, a negated or past-tense verb, or a pronoun subject
+    in its first words. ``relaxed`` (after say/tell, which rarely take a noun object) also accepts a present
+    tense verb after a noun ("Turkey wants ...", "demand remains ...")."""
+    words = [bare_word(w).lower() for w in text[start:end].split()[:15]]
+    if not words:
+        return False
+    if words[0] in PRONOUNS | {"there", "you"}:
+        return True
+    for k, word in enumerate(words):
+        if word in FINITE_MARKERS or word.endswith(("n't", "n’t")) or (k > 0 and len(word) > 4 and word.endswith("ed")):
+            return True
+        if (
+            relaxed
+            and 0 < k < 6
+            and len(word) > 3
+            and word.endswith("s")
+            and not word.endswith(("ss", "us", "is"))
+            and words[k - 1] not in DETERMINERS
+            and words[k - 1] not in FUNCTION_WORDS
+        ):
+            return True
+    return False
+
+
+def _skip_adjuncts(text: str, pos: int, end: int) -> int:
+    """Past time and manner adjuncts after a cue ("said on Tuesday", "told Reuters in an interview")."""
+    for _ in range(3):
+        m = ADJUNCT_RE.match(text, pos, end)
+        if not m:
+            break
+        pos = m.end()
+    return pos
+
+
+def content_after(text: str, cue_end: int, sentence_end: int, verb: str) -> tuple[int, bool] | None:
+    """Start of the reported clause after a cue, and whether "that", a colon or a quotation mark introduced it."""
+    pos = strip_span(text, cue_end, sentence_end)[0]
+    if pos >= sentence_end:
+        return None
+    if text[pos] in ":,":
+        after = strip_span(text, pos + 1, sentence_end)[0]
+        if after < sentence_end and (text[pos] == ":" or text[after] in QUOTE_OPENERS):
+            return after, True
+        return None
+    that = _that_within(text, pos, sentence_end, verb in TELL_FORMS)
+    if that is not None:
+        return strip_span(text, that, sentence_end)[0], True
+    if verb in TELL_FORMS:
+        pos = strip_span(text, _skip_tell_object(text, pos, sentence_end), sentence_end)[0]
+    adjuncts_start = pos
+    pos = _skip_adjuncts(text, pos, sentence_end)
+    # After "said on Tuesday," only a quotation goes on the report; anything else is an adverbial tail
+    # ("..., X said on Tuesday, despite warnings ...") and the content is before the cue.
+    set_off = "," in text[adjuncts_start:pos]
+    if set_off and text[pos] not in QUOTE_OPENERS:
+        return None
+    if not re.search(r"\w", text[pos:sentence_end]) or text[pos] in ",;:—–-":
+        if pos < sentence_end and text[pos] in ":,":  # "told reporters: ..."
+            return content_after(text, pos, sentence_end, "said")
+        return None
+    if text[pos] in QUOTE_OPENERS:
+        return pos, True
+    if text[pos : pos + 5].lower() == "that ":
+        return strip_span(text, pos + 4, sentence_end)[0], True
+    first = bare_word(text[pos:sentence_end].split(maxsplit=1)[0]).lower()
+    # "said no missiles were fired" is a report; "said no to the plan" fails the finite-clause test later.
+    if first in FUNCTION_WORDS - {"no"} or first in TIME_WORDS or first in CONNECTORS:
+        return None
+    return pos, False
+
+
+def cut_point(text: str, start: int, end: int, regions: list[Region]) -> int:
+    """Where a reported clause stops before its sentence ends: a follow-up participle (", adding ..."), a
+    trailing "according to", a semicolon or a dash aside."""
+    for m in CLAUSE_CUT_RE.finditer(text, start, end):
+        if not region_at(m.start(), regions):
+            return m.start()
+    return end
+
+
+def trim_content(text: str, start: int, end: int) -> tuple[int, int]:
+    """Without surrounding space, final punctuation outside quotation marks or a dangling conjunction."""
+    while True:
+        start, end = strip_span(text, start, end)
+        tail = DANGLING_TAIL_RE.search(text, start, end)
+        if tail and tail.start() > start:
+            end = tail.start()
+        elif end > start and text[end - 1] in ".,;:" and not is_abbreviation(text, end - 1, start):
+            end -= 1
+        else:
+            return start, end
+
+
+def _starts_with_finite_verb_phrase(text: str, pos: int) -> bool:
+    """A short subject then an auxiliary or modal ("the goal should have stood"): a reported clause even without
+    "that" after a cue that usually takes a noun ("claimed victory", "denied the charges")."""
+    for raw in text[pos : pos + 80].split()[:5]:
+        word = bare_word(raw).lower()
+        if word in AUXILIARIES:
+            return True
+        if word_kind(raw) is None or raw.endswith(","):
+            return False
+    return False
+
+
+def _trailing_rest_ok(text: str, pos: int, end: int) -> bool:
+    """What may follow a trailing attribution: adjuncts and a listener, then maybe a comma and a tail of any
+    kind (", despite warnings that ...", ", adding that ..."); no new clause of the cue's own."""
+    rest = text[pos:end].split(",", 1)[0].strip().rstrip(".!?")
+    return len(rest.split()) <= 25 and not re.search(r"\bthat\b|[\"“”]", rest)
+
+
+def _clause_start(text: str, para: Paragraph, sentence: tuple[int, int]) -> int:
+    """Sentence start, past a dateline ("ANKARA (Reuters) - ") at the start of a paragraph."""
+    dateline = DATELINE_RE.match(text, *sentence) if sentence[0] == para.start else None
+    return dateline.end() if dateline else sentence[0]
+
+
+def sentence_candidates(text: str, para: Paragraph, sentence: tuple[int, int]) -> list[Candidate]:
+    found: list[Candidate] = []
+    s_start, s_end = sentence
+    clause_start = _clause_start(text, para, sentence)
+    last_mention: tuple[int, int] | None = None
+    for m, verb in cue_matches(text, sentence, para.regions):
+        cue = Span(m.start(), m.end(), m.group())
+        lead = text[s_start : m.start()].rstrip()
+        if verb in SOURCE_PREPOSITIONS:
+            found.extend(_according_to(text, para, clause_start, s_end, cue))
+            continue
+        if verb.startswith("in "):
+            found.extend(_in_view(text, para, clause_start, s_end, cue))
+            continue
+        word, word_start = word_before_cue(text, s_start, m.start())
+        if word in ("and", "but"):  # "X said A but warned that B", "X criticised the plan and said B"
+            mention = last_mention or sentence_subject(text, clause_start, s_end)
+        elif word == "who":  # "the ambassador, X, who told reporters that ..."
+            mention = np_before(text, s_start, word_start)
+        else:
+            mention = None if lead.endswith(",") and verb in PARTICIPLE_CUES else np_before(text, s_start, m.start())
+        if verb in PARTICIPLE_CUES:  # "..., after the airline cut its forecast, saying B": that clause's subject
+            mention = (
+                mention
+                or last_mention
+                or subordinate_subject(text, clause_start, m.start())
+                or sentence_subject(text, clause_start, s_end)
+            )
+        if verb in COGNITION_FORMS and mention and found and found[-1].forward and found[-1].start == mention[0]:
+            continue  # "X said the alliance hoped ...": the hope is part of X's report, its holder no source
+        if mention is None:
+            if verb in INVERTIBLE and lead.endswith(","):  # "CONTENT, said X."
+                mention = np_after(text, strip_span(text, m.end(), s_end)[0], s_end)
+                rest = text[mention[1] : s_end].strip(" .!?") if mention else "x"
+                if mention and (not rest or rest.startswith(",")):
+                    found.extend(
+                        _before_cue(text, clause_start, len(lead) + s_start - 1, cue, mention, TRAILING_INVERTED_CUE)
+                    )
+            continue
+        last_mention = mention
+        after = content_after(text, m.end(), min(s_end, m.end() + MAX_CLAUSE), verb)
+        if after is not None:
+            start, introduced = after
+            if verb in THAT_ONLY_FORMS and not introduced and not _starts_with_finite_verb_phrase(text, start):
+                continue
+            start, end = trim_content(text, start, cut_point(text, start, min(s_end, start + MAX_CLAUSE), para.regions))
+            # after a coordinated cue ("... and had added shifts"), the verb is as often an ordinary one
+            relaxed = verb in RELAXED_FORMS and word not in ("and", "but")
+            if end <= start or (not introduced and not is_finite_clause(text, start, end, relaxed)):
+                continue
+            found.append(Candidate(start, end, cue, mention, CUE_THAT if introduced else CUE_CLAUSE))
+            continue
+        # No clause after the cue: a trailing attribution ("CONTENT, X said on Tuesday.") when a comma sits
+        # right before the subject.
+        comma = text[s_start : mention[0]].rstrip()
+        if comma.endswith(",") and _trailing_rest_ok(text, m.end(), s_end):
+            found.extend(_before_cue(text, clause_start, len(comma) + s_start - 1, cue, mention, TRAILING_CUE))
+    return found
+
+
+def _before_cue(text: str, start: int, comma: int, cue: Span, mention: tuple[int, int], rule: Rule) -> list[Candidate]:
+    """The clause before ", X said" when it is one ("After the talks, X said" has none)."""
+    start, end = trim_content(text, max(start, comma - MAX_CLAUSE), comma)
+    if not is_finite_clause(text, start, end, relaxed=True):
+        return []
+    return [Candidate(start, end, cue, mention, rule, forward=False)]
+
+
+def _according_to(text: str, para: Paragraph, start: int, end: int, cue: Span) -> list[Candidate]:
+    """ "According to X, CONTENT." and "CONTENT, according to X." or "CONTENT, per X." (not a mid-sentence
+    "according to")."""
+    source = np_after(text, strip_span(text, cue.end, end)[0], end)
+    if source is None:
+        return []
+    # "according to an official familiar with the talks": the source ends before its modifier, which (unlike a
+    # new clause) may run to the sentence end
+    modifier = SOURCE_MODIFIER_RE.search(text, source[0], end)
+    modifier = modifier if modifier and modifier.start() <= source[1] else None
+    if modifier:
+        source = strip_span(text, source[0], modifier.start())
+    lead = text[start : cue.start].strip()
+    if not lead:
+        comma = text.find(",", source[1], end)
+        if comma < 0 or comma - source[1] > 40:
+            return []
+        content = trim_content(text, comma + 1, cut_point(text, comma + 1, end, para.regions))
+        return [Candidate(*content, cue, source, ACCORDING_TO_LEADING)] if content[1] - content[0] >= 10 else []
+    comma = text.rfind(",", start, cue.start)
+    # nothing, the source's modifier, or a new coordinated clause (", and others say")
+    rest = "" if modifier else text[source[1] : end].strip(' .!?"”')
+    # '"...," X said, according to Y' reports X's words: the source Y is only the channel.
+    # the comma may sit inside a closing quotation mark ('"...," per the readout')
+    if (
+        lead.rstrip('"”').endswith(",")
+        and (not rest or re.match(r",\s*(?:and|but)\s", rest))
+        and not any(cue_matches(text, (start, comma), para.regions))
+    ):
+        return _before_cue(text, start, comma, cue, source, ACCORDING_TO_TRAILING)
+    return []
+
+
+def _in_view(text: str, para: Paragraph, start: int, end: int, cue: Span) -> list[Candidate]:
+    """ "In his view, CONTENT.": a sentence-opening opinion frame whose possessive is the source."""
+    if text[start : cue.start].strip() or text[cue.end : cue.end + 1] != ",":
+        return []
+    owner = WORD_RE.search(text, cue.start + len("in"))  # the possessive
+    content = trim_content(text, cue.end + 1, cut_point(text, cue.end + 1, end, para.regions))
+    if not is_finite_clause(text, *content, relaxed=True):
+        return []
+    return [Candidate(*content, cue, owner.span(), IN_VIEW)]
+
+
+def resolve_nesting(candidates: list[Candidate]) -> list[Candidate]:
+    """One clause, one quote. A clause containing another cue keeps the innermost report: "the agency reported
+    that X said CONTENT" -> CONTENT by X; "X said CONTENT, local media reported" -> CONTENT by X; a forward
+    clause is cut before a later report's subject ("A said P, while B said Q")."""
+    by_cue = sorted(candidates, key=lambda c: c.cue.start)
+    kept = []
+    for outer in candidates:
+        first = bisect_left(by_cue, outer.start, key=lambda c: c.cue.start)
+        inner = [c for c in by_cue[first : bisect_left(by_cue, outer.end, key=lambda c: c.cue.start)] if c is not outer]
+        if inner and not outer.forward:
+            continue
+        for c in inner:
+            outer.end = min(outer.end, c.mention[0] if c.mention[0] >= outer.start else c.cue.start)
+        kept.append(outer)
+    return kept

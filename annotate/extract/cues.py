@@ -1,0 +1,52 @@
+"""Speech cues: reporting verbs and fixed phrases ("according to", "was quoted as saying") outside quotations, without
+the uses that report nothing (passive, negated, infinitive, part of a name)."""
+
+from __future__ import annotations
+
+import re
+
+from .layout import WORD_RE, Region, region_at
+from .lexicon import AFTER_QUOTE_FORMS, BEFORE_CUE, BLOCKING_BEFORE, CUE_FORMS, PARTICIPLES, THAT_ONLY_FORMS
+from .mentions import bare_word, is_capitalised
+
+
+def _cue_re(words: set[str]) -> re.Pattern[str]:
+    alternatives = "|".join(w.replace(" ", r"\s+") for w in sorted(words, key=len, reverse=True))
+    return re.compile(
+        r"\b(?:(?:was|were|is|are|has been|have been|had been)\s+quoted(?:\s+by\s+[^,.;:\n]{1,60}?)?\s+as\s+saying"
+        r"|according\s+to|in\s+(?:his|her|their)\s+(?:view|opinion)"
+        # "..., per a White House readout": "per" is a cue only before a determined source after a comma
+        r"|(?:(?<=,\s)|(?<=,[\"”]\s))per(?=\s+(?:a|an|the)\s)"
+        r"|point(?:s|ed|ing)?\s+out|ma(?:de|kes|king)\s+(?:it\s+)?clear"
+        rf"|{alternatives})\b",
+        re.IGNORECASE,
+    )
+
+
+CUE_RE = _cue_re(set(CUE_FORMS) | set(THAT_ONLY_FORMS) | set(PARTICIPLES))
+AFTER_QUOTE_CUE_RE = _cue_re(set(CUE_FORMS) | set(THAT_ONLY_FORMS) | set(PARTICIPLES) | set(AFTER_QUOTE_FORMS))
+
+
+def cue_matches(text: str, sentence: tuple[int, int], regions: list[Region]):
+    """Speech cues outside quotations that are not passive, negated, infinitive, nouns or part of a name ("the
+    United States Congress")."""
+    for m in CUE_RE.finditer(text, *sentence):
+        if region_at(m.start(), regions):
+            continue
+        before = text[max(sentence[0], m.start() - 20) : m.start()].split()
+        previous = before[-1].lower() if before else ""
+        if (
+            previous in BLOCKING_BEFORE
+            or previous.endswith(("n't", "n’t"))
+            or (m.group()[0].isupper() and before and is_capitalised(bare_word(before[-1])))
+        ):
+            continue
+        yield m, " ".join(m.group().lower().split())
+
+
+def word_before_cue(text: str, start: int, pos: int) -> tuple[str, int]:
+    """The last word before a cue past adverbs and auxiliaries ("and has also said" -> "and"), and its start."""
+    for m in reversed(list(WORD_RE.finditer(text, max(start, pos - 100), pos))):
+        if m.group().lower() not in BEFORE_CUE:
+            return m.group().lower(), m.start()
+    return "", pos

@@ -1,0 +1,107 @@
+"""Quoted passages as direct quotes: the cue after a passage ('"...," X said'), short scare quotes, passages that
+stand alone, colon lead-ins ("X added:") and embedded social media posts."""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+
+from ..data import Quote, Span
+from .clauses import Candidate
+from .cues import AFTER_QUOTE_CUE_RE, cue_matches
+from .layout import QUOTE_OPENERS, TERMINAL, Paragraph, Region, strip_span
+from .lexicon import INVERTIBLE, SOURCE_PREPOSITIONS
+from .mentions import identifiable, np_after, np_before
+from .rules import EMBEDDED_POST
+
+EMBEDDED_POST_RE = re.compile(
+    r"(?P<content>\S.*?)\s*(?:pic\.twitter\.com/\S+|https?://\S+)?\s*[—–-]{1,2}\s*"
+    r"(?P<name>[^\s()—–-][^()\n]{0,60}?)\s*(?P<handle>\(@\w{1,15}\))\s+"
+    r"(?:[A-Z][a-z]+\.?\s+\d{1,2},\s+\d{4}|\d{1,2}\s+[A-Z][a-z]+\.?\s+\d{4})"
+)
+SCARE_QUOTE_WORDS = 3  # a quoted term this short without a speech cue is a scare quote, not a quotation
+LEAD_IN_TAIL_WORDS = 6  # "X told reporters in Ankara on Tuesday:" still introduces the next paragraph
+
+
+def direct_attribution(text: str, para: Paragraph, index: int) -> tuple[Span, tuple[int, int]] | None:
+    """A cue right after a quoted passage: '"...," X said', '"..." he added', '"...," said X'."""
+    region = para.regions[index]
+    following = para.regions[index + 1].outer_start if index + 1 < len(para.regions) else para.end
+    window_end = min(para.end, region.outer_end + 250, following)
+    m = AFTER_QUOTE_CUE_RE.search(text, region.outer_end, window_end)
+    if m is None or " ".join(m.group().lower().split()) in SOURCE_PREPOSITIONS:
+        return None
+    cue = Span(m.start(), m.end(), m.group())
+    if not text[region.outer_end : m.start()].strip(" ,.\u00a0"):
+        if m.group().lower() not in INVERTIBLE:
+            return None
+        mention = np_after(text, strip_span(text, m.end(), window_end)[0], window_end)
+    else:
+        mention = np_before(text, region.outer_end, m.start())
+        # Only punctuation between the passage and the subject, and no sentence end outside the marks
+        # ('called it a "provocation". Washington said ...' starts a new report).
+        if mention is not None and re.search(r"\w|[.!?]", text[region.outer_end : mention[0]]):
+            return None
+    return (cue, mention) if identifiable(text, mention) else None
+
+
+def is_scare_quote(text: str, region: Region) -> bool:
+    """A short quoted term; a short quoted sentence ('"Nobody listened."') is an utterance."""
+    return len(text[region.start : region.end].split()) <= SCARE_QUOTE_WORDS and text[region.end - 1] not in TERMINAL
+
+
+def stands_alone(text: str, para: Paragraph, region: Region) -> bool:
+    """Nothing but punctuation around the passage in its sentence, or nothing after it and a colon before it
+    ('he says — and then, after a pause: "..."')."""
+    k = bisect_right(para.sentences, region.outer_start, key=lambda sentence: sentence[0]) - 1
+    if k < 0:
+        return False
+    s, e = para.sentences[k]
+    before = text[s : region.outer_start].rstrip()
+    return not re.search(r"\w", text[region.outer_end : max(e, region.outer_end)]) and (
+        before.endswith(":") or not re.search(r"\w", before)
+    )
+
+
+def opens_with_utterance(text: str, candidate: Candidate, region: Region) -> bool:
+    """A clause that opens with a complete quoted utterance ('said, "We will see," before leaving') is that
+    direct quote; a clause continuing after a quoted fragment ('insisted "sooner or later" Turkey would') is
+    mixed."""
+    if re.search(r"\w", text[candidate.start : region.outer_start]):
+        return False
+    after = text[region.outer_end : candidate.end + 1].lstrip()
+    return not re.search(r"\w", after) or text[region.end - 1] in ",.!?" or after[:1] in ",.;"
+
+
+def embedded_post(text: str, para: Paragraph) -> Quote | None:
+    """A social media post embedded in the page, signed "— Name (@handle) Date": the post is the named
+    author's direct quotation."""
+    m = EMBEDDED_POST_RE.fullmatch(text, para.start, para.end)
+    if m is None:
+        return None
+    handle = Span(m.start("handle"), m.end("handle"), m.group("handle"))
+    return EMBEDDED_POST.quote(text, *m.span("content"), "direct", handle, m.span("name"))
+
+
+def colon_lead_in(text: str, para: Paragraph) -> tuple[Span, tuple[int, int]] | None:
+    """The cue and source of a paragraph that ends by introducing the next one ("Lindqvist added:", "She told
+    reporters on Tuesday:")."""
+    if text[para.end - 1] != ":" or not para.sentences:
+        return None
+    sentence = para.sentences[-1]
+    cues = [m for m, _ in cue_matches(text, sentence, para.regions)]
+    if not cues or len(text[cues[-1].end() : para.end - 1].split()) > LEAD_IN_TAIL_WORDS:
+        return None
+    last = cues[-1]
+    mention = np_before(text, sentence[0], last.start())
+    cue = Span(last.start(), last.end(), last.group())
+    return (cue, mention) if identifiable(text, mention) else None
+
+
+def quotation_continues(text: str, paragraphs: list[Paragraph], index: int) -> bool:
+    """The paragraph ends inside an unclosed quotation and the next one re-opens it."""
+    para = paragraphs[index]
+    if not para.regions or para.regions[-1].balanced or para.regions[-1].outer_end < para.end:
+        return False
+    following = paragraphs[index + 1] if index + 1 < len(paragraphs) else None
+    return following is not None and text[following.start] in QUOTE_OPENERS

@@ -1,0 +1,211 @@
+"""The named rules that produce quotes. Each pre-tag records its rule (``Quote.rule``), so an annotator or a
+developer can see why it exists; its score is the rule's confidence. Every rule carries examples (a sentence and
+the quote, type and speaker it must give), run as one parametrized test over all rules
+(``tests/test_rules.py``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..data import Quote, Span, Speaker
+
+UNCLOSED_PENALTY = 0.15  # a passage whose closing mark is missing is less certain in extent
+
+
+@dataclass(frozen=True)
+class Example:
+    """``text`` must give a quote ``quote`` of ``type`` whose speaker resolves to ``speaker`` (None: no speaker)."""
+
+    text: str
+    quote: str
+    type: str
+    speaker: str | None
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    confidence: float
+    doc: str
+    examples: tuple[Example, ...]
+
+    def quote(
+        self,
+        text: str,
+        start: int,
+        end: int,
+        type_: str,
+        cue: Span | None,
+        mention: tuple[int, int] | None,
+        balanced: bool = True,
+    ) -> Quote:
+        score = self.confidence if balanced else self.confidence - UNCLOSED_PENALTY
+        return Quote(
+            start=start,
+            end=end,
+            text=text[start:end],
+            type=type_,
+            cue=cue,
+            speaker=speaker_at(text, mention),
+            score=score,
+            rule=self.name,
+        )
+
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(name: str, confidence: float, doc: str, *examples: Example) -> Rule:
+    RULES[name] = Rule(name, confidence, doc, examples)
+    return RULES[name]
+
+
+def speaker_at(text: str, mention: tuple[int, int] | None) -> Speaker | None:
+    return Speaker(mention[0], mention[1], text[mention[0] : mention[1]]) if mention else None
+
+
+# ---------------------------------------------------------------- reported clauses (indirect and mixed quotes)
+
+CUE_THAT = rule(
+    "cue-that",
+    0.8,
+    """A subject, a speech cue, then the reported clause introduced by "that", a colon or a quotation mark; the
+    listener of tell-like cues and time or manner adjuncts may stand between the cue and "that". A clause holding a
+    partial quotation is mixed.""",
+    Example(
+        "The finance minister said on Tuesday that inflation would fall next year.",
+        "inflation would fall next year",
+        "indirect",
+        "finance minister",
+    ),
+    Example("Olsen told Reuters in an interview that prices had peaked.", "prices had peaked", "indirect", "Olsen"),
+    Example(
+        'Mayor Ruth Adler warned that the closure would be "a disaster for the valley."',
+        'the closure would be "a disaster for the valley."',
+        "mixed",
+        "Ruth Adler",
+    ),
+)
+CUE_CLAUSE = rule(
+    "cue-clause",
+    0.7,
+    """A subject and a speech cue followed directly by a finite clause ("X said the strike was over"): reported
+    speech without "that". Cues that usually take a noun object ("announced the budget") need a finite clause.""",
+    Example("Anna Berg told reporters the strike was over.", "the strike was over", "indirect", "Anna Berg"),
+    Example("The coach insisted his team would recover.", "his team would recover", "indirect", "coach"),
+)
+TRAILING_CUE = rule(
+    "trailing-cue",
+    0.75,
+    """The reported clause first, then a comma, the subject and the cue ("CONTENT, X said on Tuesday.").""",
+    Example(
+        "The harbour will reopen in May, the port authority said on Monday.",
+        "The harbour will reopen in May",
+        "indirect",
+        "port authority",
+    ),
+)
+TRAILING_INVERTED_CUE = rule(
+    "trailing-inverted-cue",
+    0.8,
+    """The reported clause first, then an inverted attribution ("CONTENT, said X.") with one of the few verbs
+    that invert.""",
+    Example(
+        "The talks had stalled over pay, said Lena Ortiz, the union's negotiator.",
+        "The talks had stalled over pay",
+        "indirect",
+        "Lena Ortiz",
+    ),
+)
+ACCORDING_TO_LEADING = rule(
+    "according-to-leading",
+    0.75,
+    """ "According to X, CONTENT." at the start of a sentence; X must be identifiable (a name, a role, a
+    document), not "sources".""",
+    Example(
+        "According to the port authority, the ship will dock on Sunday.",
+        "the ship will dock on Sunday",
+        "indirect",
+        "port authority",
+    ),
+)
+ACCORDING_TO_TRAILING = rule(
+    "according-to-trailing",
+    0.75,
+    """ "CONTENT, according to X." or "CONTENT, per X." at the end of a sentence.""",
+    Example(
+        "The ship will dock on Sunday, according to the port authority.",
+        "The ship will dock on Sunday",
+        "indirect",
+        "port authority",
+    ),
+)
+IN_VIEW = rule(
+    "in-view",
+    0.7,
+    """ "In his view, CONTENT.": a sentence-opening opinion frame whose possessive is the source.""",
+    Example(
+        "Karl Meyer runs the bakery. In his view, the new tax will close half the shops in town.",
+        "the new tax will close half the shops in town",
+        "indirect",
+        "Karl Meyer",
+    ),
+)
+
+# ---------------------------------------------------------------- quoted passages (direct quotes)
+
+CUE_BEFORE_QUOTE = rule(
+    "cue-before-quote",
+    0.95,
+    """A cue introduces a complete quoted utterance ('X said: "..."', 'X said, "..."').""",
+    Example(
+        'The mayor said: "We will never give up the harbour."', "We will never give up the harbour.", "direct", "mayor"
+    ),
+)
+QUOTE_THEN_CUE = rule(
+    "quote-then-cue",
+    0.95,
+    """A quoted passage followed by its attribution: '"...," X said', '"..." she added', '"...," said X'.""",
+    Example(
+        '"We will never give up the harbour," the mayor said on Monday.',
+        "We will never give up the harbour,",
+        "direct",
+        "mayor",
+    ),
+    Example('"Nobody asked us," said Tom Reyes, a fisherman.', "Nobody asked us,", "direct", "Tom Reyes"),
+)
+FOLLOW_ON = rule(
+    "follow-on-quote",
+    0.75,
+    """A quoted sentence or paragraph with no cue of its own, right after an attributed quote: it goes on with the
+    previous speaker.""",
+    Example(
+        '"We will rebuild," said Tom Reyes, a fisherman. "It will take years."',
+        "It will take years.",
+        "direct",
+        "Tom Reyes",
+    ),
+)
+COLON_LEAD_IN = rule(
+    "colon-lead-in",
+    0.85,
+    """A paragraph ending "X added:" introduces the quotation that opens the next paragraph.""",
+    Example(
+        'Tom Reyes, a fisherman, was blunt. He told reporters:\n"Nobody asked us."',
+        "Nobody asked us.",
+        "direct",
+        "Tom Reyes",
+    ),
+)
+EMBEDDED_POST = rule(
+    "embedded-post",
+    0.9,
+    """A social media post embedded in the page, signed "— Name (@handle) Date": the named author's direct
+    quotation.""",
+    Example(
+        "The harbour stays open. Full stop. — Ruth Adler (@ruthadler) May 3, 2024",
+        "The harbour stays open. Full stop.",
+        "direct",
+        "Ruth Adler",
+    ),
+)
