@@ -3,55 +3,114 @@ data. Nothing here names a person, a place or a phrase of any particular article
 
 from __future__ import annotations
 
-CUE_FORMS = (
-    "said says say told tells warned warns stressed stresses added adds insisted insists noted announced announces "
-    "reiterated reiterates confirmed confirms repeated repeats explained explains argued argues asserted asserts "
-    "stated declared declares emphasised emphasized emphasises emphasizes underlined underlines underscored "
-    "underscores acknowledged acknowledges admitted admits alleged alleges complained complains indicated "
-    "indicates disclosed revealed reveals maintained maintains predicted predicts conceded concedes cautioned "
-    "cautions wrote writes tweeted tweets reported assured assures replied replies insist argue warn"
+# ---------------------------------------------------------------- reporting verbs, as lemmas
+
+# Irregular forms: third person, past, present participle.
+IRREGULAR = {
+    "say": ("says", "said", "saying"),
+    "tell": ("tells", "told", "telling"),
+    "write": ("writes", "wrote", "writing"),
+    "think": ("thinks", "thought", "thinking"),
+    "hit back": ("hits back", "hit back", "hitting back"),
+    "shoot back": ("shoots back", "shot back", "shooting back"),
+}
+DOUBLED_FINAL = {"admit", "regret", "commit", "submit", "omit", "refer", "aver", "snap", "quip", "plan", "confer"}
+
+
+def inflections(lemma: str) -> tuple[str, str, str, str]:
+    """Base form, third person singular, past and present participle of a regular English verb (or a phrasal
+    verb whose first word inflects: "point out" -> "pointed out")."""
+    if lemma in IRREGULAR:
+        return (lemma, *IRREGULAR[lemma])
+    verb, _, particle = lemma.partition(" ")
+    tail = f" {particle}" if particle else ""
+    if verb.endswith(("s", "x", "z", "ch", "sh")):
+        third = verb + "es"
+    elif verb.endswith("y") and verb[-2] not in "aeiou":
+        third = verb[:-1] + "ies"
+    else:
+        third = verb + "s"
+    stem = verb + verb[-1] if verb in DOUBLED_FINAL else verb
+    if verb.endswith("e"):
+        past, participle = verb + "d", (verb[:-1] if not verb.endswith("ee") else verb) + "ing"
+    elif verb.endswith("y") and verb[-2] not in "aeiou":
+        past, participle = verb[:-1] + "ied", verb + "ing"
+    else:
+        past, participle = stem + "ed", stem + "ing"
+    return lemma, third + tail, past + tail, participle + tail
+
+
+def finite_forms(lemmas) -> set[str]:
+    return {form for lemma in lemmas for form in inflections(lemma)[1:3]}
+
+
+def participles(lemmas) -> set[str]:
+    return {inflections(lemma)[3] for lemma in lemmas}
+
+
+# Verbs of saying that take a reported clause with or without "that" ("X said the strike was over").
+SPEECH_VERBS = (
+    "say tell warn stress add insist note announce reiterate confirm repeat explain argue assert state declare "
+    "emphasise emphasize underline underscore acknowledge admit allege complain indicate disclose reveal maintain "
+    "predict concede caution write tweet report assure reply affirm reaffirm proclaim"
 ).split()
-# Forms that are as often nouns or non-speech verbs: a cue only when followed by "that".
-THAT_ONLY_FORMS = (
-    "notes claims claimed states reports denied denies believes believed thinks fears feared hopes hoped "
-    "estimated estimates suggested suggests agreed agrees recalled recalls observed observes responded responds "
-    "answered answers claim stress note admit acknowledge informed informs reminded reminds"
-).split() + ["put it"]  # 'As X put it, "..."'
+# Verbs that report only with "that", a colon or a quotation after them: without one they are as often nouns
+# ("notes", "claims") or verbs of other things ("agreed on a price", "threatened sanctions").
+THAT_VERBS = (
+    "claim deny believe think fear hope estimate suggest agree recall observe respond answer inform remind vow "
+    "threaten counter clarify specify charge boast contend concede forecast testify confide mention lament protest "
+    "pledge promise demand urge hint signal imply reckon post remark retort explain acknowledge "
+    "notify advise brief reassure complain insist"
+).split()
+# How something was said: a cue only with a colon, a quotation or "that" after it ('X fumed: "..."'), or after
+# the quotation it attributes ('"...," he snapped').
+MANNER_VERBS = (
+    "blast slam fume rage snap roar shrug sneer scoff gloat thunder bark hiss growl rant moan gush quip joke "
+    "exclaim shout yell scream plead mutter whisper grumble hit back shoot back bristle crow jeer taunt mock vent"
+).split()
 # Attitudes, not utterances: "X said the alliance hoped ..." is X's report, the hope part of its content.
-COGNITION_FORMS = set("believes believed thinks fears feared hopes hoped estimated estimates".split())
-PARTICIPLES = (
-    "saying adding telling warning stressing insisting noting claiming arguing explaining stating declaring "
-    "emphasising emphasizing acknowledging admitting alleging complaining indicating reiterating confirming "
-    "announcing repeating asserting underlining underscoring writing"
+COGNITION_VERBS = "believe think fear hope estimate reckon".split()
+# Cues whose listener may sit between the cue and "that" ("warned Ankara that", "informed TASS that").
+LISTENER_VERBS = "tell inform remind warn assure caution notify advise brief reassure promise".split()
+# Cues whose listener is skipped even without "that" ("told reporters the strike was over").
+TELL_VERBS = "tell inform remind".split()
+# Inverted attribution (", said X.") only occurs with a few verbs, and with manner verbs in tabloid style.
+INVERTIBLE_VERBS = (
+    "say add warn insist note explain write ask state declare reply argue stress admit recall concede counter continue"
 ).split()
+
+# Base forms report in the present plural ("officials say", "critics claim that"), but most are as often nouns
+# ("state", "report") or the writer's ("we recall that"); and some third person forms are plural nouns ("US demands
+# that ...").
+PRESENT_PLURAL_CUES = {"say", "insist", "argue", "warn"}
+PRESENT_PLURAL_THAT_CUES = {"claim", "stress", "note", "admit", "acknowledge"}
+NOUN_LIKE_FORMS = set(
+    "notes states reports demands pledges promises posts protests signals hints charges vows remarks retorts mentions "
+    "forecasts laments counters".split()
+)
+CUE_FORMS = sorted(finite_forms(SPEECH_VERBS) - NOUN_LIKE_FORMS | PRESENT_PLURAL_CUES)
+THAT_ONLY_FORMS = sorted(
+    (finite_forms(THAT_VERBS + MANNER_VERBS) | PRESENT_PLURAL_THAT_CUES | {"notes", "states", "reports"})
+    - NOUN_LIKE_FORMS
+    - set(CUE_FORMS)
+    | {"notes", "states", "reports"}
+) + ["put it"]  # 'As X put it, "..."'
+COGNITION_FORMS = finite_forms(COGNITION_VERBS)
+PARTICIPLES = sorted(participles(SPEECH_VERBS + ["claim"]))
 # With CUE_RE's fixed participial phrases ("..., pointing out that ...").
 PARTICIPLE_CUES = set(PARTICIPLES) | {"pointing out", "making clear", "making it clear"}
-# Cues whose listener sits between the cue and the clause ("informed TASS that ...").
-TELL_FORMS = {"told", "tells", "tell", "telling", "informed", "informs", "reminded", "reminds"}
+LISTENER_FORMS = {form for lemma in LISTENER_VERBS for form in inflections(lemma)}
+TELL_FORMS = {form for lemma in TELL_VERBS for form in inflections(lemma)}
 # Past participles that open an aside between a subject and its cue ("X, asked about the talks, said").
 PARTICIPIAL_ASIDES = set("asked reached contacted interviewed pressed questioned briefed quoted".split())
 # Cues that take a reported clause far more often than a noun object.
-RELAXED_FORMS = TELL_FORMS | set("said says say saying added adds adding insisted insists argued argues".split())
-# Inverted attribution (", said X.") only occurs with a few verbs.
-INVERTIBLE = {
-    "said",
-    "says",
-    "added",
-    "adds",
-    "warned",
-    "insisted",
-    "noted",
-    "explained",
-    "wrote",
-    "asked",
-    "stated",
-    "declared",
-    "replied",
-    "argued",
-    "stressed",
-    "admitted",
-    "recalled",
-}
+RELAXED_FORMS = TELL_FORMS | {form for lemma in ("say", "add", "insist", "argue") for form in inflections(lemma)}
+INVERTIBLE = finite_forms(INVERTIBLE_VERBS) | {inflections(lemma)[2] for lemma in MANNER_VERBS}
+# Verbs that attribute a quotation that precedes them ('"Why?" he asked') but rarely introduce reported speech.
+AFTER_QUOTE_FORMS = sorted(finite_forms("ask wonder continue".split() + MANNER_VERBS))
+
+# ---------------------------------------------------------------- nouns and function words
+
 PERSON_ROLES = set(
     "president minister secretary spokesman spokeswoman spokesperson official officials officer aide adviser "
     "advisor head chief leader envoy ambassador diplomat diplomats commander general director chairman chairwoman "
@@ -69,6 +128,11 @@ ORG_ROLES = set(
     "agency service station prosecutor's".split()
 )
 ROLE_WORDS = PERSON_ROLES | ORG_ROLES
+# Heads of a definite description that name no person ("the team said", "the statement said").
+NON_PERSON_HEADS = ORG_ROLES | set(
+    "team club country city town state nation league side network paper site school board statement statements "
+    "document documents report reports letter post tweet survey poll study filing readout data figures".split()
+)
 # Heads that name no identifiable source ("according to sources", "local media reported").
 UNIDENTIFIABLE = set(
     "source sources report reports media people observers some many others critics someone everyone everybody "
@@ -131,8 +195,6 @@ ABBREVIATIONS = set(
     "mr mrs ms dr gen lt col maj capt cmdr adm sgt sen rep gov st jr sr prof rev vs etc inc ltd co corp no jan "
     "feb mar apr jun jul aug sep sept oct nov dec u.s u.n u.k e.u a.m p.m".split()
 )
-# Verbs that attribute a quotation that precedes them ('"Why?" he asked') but rarely introduce reported speech.
-AFTER_QUOTE_FORMS = "asked asks shouted exclaimed quipped joked wondered".split()
 # A reported action coordinated after the report ("said A and urged B to act") is the speaker's, not content.
 REPORTED_ACTIONS = "urged called asked vowed pledged promised demanded appealed gave declined refused".split()
 TITLE_WORDS = set(

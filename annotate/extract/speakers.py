@@ -19,6 +19,7 @@ from .lexicon import (
     DETERMINERS,
     GENDERED_TITLES,
     INDEFINITE,
+    NON_PERSON_HEADS,
     ORG_PREPOSITIONS,
     ORG_ROLES,
     ORG_WORDS,
@@ -385,7 +386,13 @@ def resolve(index: EntityIndex, speaker: Speaker, previous: list[Speaker], follo
         return _as_written(speaker)
     if AGE_RE.fullmatch(head) and lowered[0] in DETERMINERS:  # "the 64-year-old": the person of that age
         return index.person_before(speaker.start, age=head.split("-")[0]) or _as_written(speaker)
-    if head in PERSON_ROLES and (lowered[0] in DETERMINERS or speaker.text.split()[0].endswith(("'s", "’s"))):
+    # "the mum-of-three", "the teenager": a description of a person the text names nearby, like a role
+    described = lowered[0] == "the" and len(words) > 1 and words == lowered and head not in NON_PERSON_HEADS
+    if (
+        described
+        or head in PERSON_ROLES
+        and (lowered[0] in DETERMINERS or speaker.text.split()[0].endswith(("'s", "’s")))
+    ):
         modifiers = {w for w in lowered[1:-1]}
         # a description the titles do not explain ("the Labour chief") is the person its paragraph just named
         paragraph = _paragraph_start(index.text, speaker.start)
