@@ -28,6 +28,8 @@ from .lexicon import (
     FINITE_MARKERS,
     FUNCTION_WORDS,
     INVERTIBLE,
+    LISTENER_FORMS,
+    MEDIA_WORDS,
     PARTICIPLE_CUES,
     PARTICIPLES,
     PRONOUNS,
@@ -51,6 +53,7 @@ from .mentions import (
 from .rules import (
     ACCORDING_TO_LEADING,
     ACCORDING_TO_TRAILING,
+    COORDINATED_REPORT,
     CUE_CLAUSE,
     CUE_THAT,
     IN_VIEW,
@@ -85,9 +88,13 @@ CLAUSE_CUT_RE = re.compile(
     r",\s+(?:" + "|".join(c.replace(" ", r"\s+") for c in PARTICIPLE_CUES) + r"|according\s+to|while|whereas)\b"
     # the writer's comment on the report (", a move that analysts welcomed")
     r"|,\s+an?\s+\w+(?:\s+\w+)?\s+(?:that|which)\b|;|\s[—–]\s"
+    # the writer's scene around the report (", as he showed the visitors around")
+    r"|,\s+as\s+(?:he|she|they)\s+\w+ed\b"
     r"|,?\s+(?:and|but)\s+(?:" + "|".join(REPORTED_ACTIONS) + r")\b",
     re.IGNORECASE,
 )
+# "said A, and that B": the second clause of a coordinated report.
+COORDINATED_THAT_RE = re.compile(r",\s+and\s+(?:also\s+)?that\s+")
 DANGLING_TAIL_RE = re.compile(r"(?:[,;]?\s+(?:and|but|while|whereas|or))+\s*$")
 MAX_CLAUSE = 1000  # a reported clause is at most this long (bounds the work on text without sentence ends)
 
@@ -187,7 +194,7 @@ def content_after(text: str, cue_end: int, sentence_end: int, verb: str) -> tupl
         if after < sentence_end and (text[pos] == ":" or text[after] in QUOTE_OPENERS):
             return after, True
         return None
-    that = _that_within(text, pos, sentence_end, verb in TELL_FORMS)
+    that = _that_within(text, pos, sentence_end, verb in LISTENER_FORMS)
     if that is not None:
         return strip_span(text, that, sentence_end)[0], True
     if verb in TELL_FORMS:
@@ -373,18 +380,46 @@ def _in_view(text: str, para: Paragraph, start: int, end: int, cue: Span) -> lis
     return [Candidate(*content, cue, owner.span(), IN_VIEW)]
 
 
-def resolve_nesting(candidates: list[Candidate]) -> list[Candidate]:
-    """One clause, one quote. A clause containing another cue keeps the innermost report: "the agency reported
-    that X said CONTENT" -> CONTENT by X; "X said CONTENT, local media reported" -> CONTENT by X; a forward
-    clause is cut before a later report's subject ("A said P, while B said Q")."""
+def resolve_nesting(text: str, candidates: list[Candidate]) -> list[Candidate]:
+    """One clause, one quote. A report nested at the start of another belongs to the outer source ("X noted that
+    the US had said that CONTENT" -> X), unless the outer source only relays it ("the agency reported that X said
+    CONTENT" -> X, not the agency); "X said CONTENT, local media reported" -> CONTENT by X; a forward clause is cut
+    before a later report's subject ("A said P and B said Q")."""
     by_cue = sorted(candidates, key=lambda c: c.cue.start)
+    dropped: set[int] = set()
     kept = []
     for outer in candidates:
+        if id(outer) in dropped:
+            continue
         first = bisect_left(by_cue, outer.start, key=lambda c: c.cue.start)
         inner = [c for c in by_cue[first : bisect_left(by_cue, outer.end, key=lambda c: c.cue.start)] if c is not outer]
         if inner and not outer.forward:
             continue
         for c in inner:
-            outer.end = min(outer.end, c.mention[0] if c.mention[0] >= outer.start else c.cue.start)
+            if c.mention[0] == outer.start and not _relays(text, outer):
+                dropped.add(id(c))
+            else:
+                outer.end = min(outer.end, c.mention[0] if c.mention[0] >= outer.start else c.cue.start)
         kept.append(outer)
-    return kept
+    return [c for c in kept if id(c) not in dropped]
+
+
+def _relays(text: str, candidate: Candidate) -> bool:
+    """The source passes on someone else's words: a news medium, or a cue of reporting ("reported")."""
+    mention = [bare_word(w).lower() for w in text[candidate.mention[0] : candidate.mention[1]].split()]
+    verb = candidate.cue.text.lower()
+    return verb.startswith("report") or bool(mention) and mention[-1] in MEDIA_WORDS
+
+
+def split_coordinated(text: str, candidate: Candidate, regions: list[Region]) -> list[Candidate]:
+    """ "said A, and that B": two reports of the same cue and source, the second by COORDINATED_REPORT."""
+    if not candidate.forward:
+        return [candidate]
+    for m in COORDINATED_THAT_RE.finditer(text, candidate.start, candidate.end):
+        if region_at(m.start(), regions) is None and m.start() > candidate.start:
+            first = Candidate(
+                *trim_content(text, candidate.start, m.start()), candidate.cue, candidate.mention, candidate.rule
+            )
+            rest = Candidate(m.end(), candidate.end, candidate.cue, candidate.mention, COORDINATED_REPORT)
+            return [first, *split_coordinated(text, rest, regions)]
+    return [candidate]

@@ -13,7 +13,8 @@ from .mentions import bare_word, is_capitalised
 def _cue_re(words: set[str]) -> re.Pattern[str]:
     alternatives = "|".join(w.replace(" ", r"\s+") for w in sorted(words, key=len, reverse=True))
     return re.compile(
-        r"\b(?:(?:was|were|is|are|has been|have been|had been)\s+(?:quoted|cited)(?:\s+by\s+[^,.;:\n]{1,60}?)?\s+as\s+saying"
+        r"\b(?:(?:was|were|is|are|has been|have been|had been)\s+(?:quoted|cited)"
+        r"(?:\s+by\s+[^,.;:\n]{1,60}?)?\s+as\s+saying"
         r"|according\s+to|in\s+(?:his|her|their)\s+(?:view|opinion)"
         # "..., per a White House readout": "per" is a cue only before a determined source after a comma
         r"|(?:(?<=,\s)|(?<=,[\"”]\s))per(?=\s+(?:a|an|the)\s)"

@@ -128,6 +128,11 @@ ORG_ROLES = set(
     "agency service station prosecutor's".split()
 )
 ROLE_WORDS = PERSON_ROLES | ORG_ROLES
+# News media, which relay other sources' words ("the agency reported that X said ...").
+MEDIA_WORDS = set(
+    "agency news newspaper paper daily broadcaster channel television tv radio station media outlet website magazine "
+    "wire tabloid".split()
+)
 # Heads of a definite description that name no person ("the team said", "the statement said").
 NON_PERSON_HEADS = ORG_ROLES | set(
     "team club country city town state nation league side network paper site school board statement statements "

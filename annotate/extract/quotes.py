@@ -5,7 +5,7 @@ speaker, including quotations that run over several paragraphs."""
 from __future__ import annotations
 
 from ..data import Quote, Span
-from .clauses import resolve_nesting, sentence_candidates, trim_content
+from .clauses import resolve_nesting, sentence_candidates, split_coordinated, trim_content
 from .layout import Layout, Paragraph, regions_between
 from .lexicon import SOURCE_PREPOSITIONS
 from .mentions import identifiable
@@ -29,8 +29,9 @@ def _paragraph_quotes(text: str, para: Paragraph, floating_allowed: bool) -> lis
     the previous speaker when ``floating_allowed``."""
     candidates = [c for sentence in para.sentences for c in sentence_candidates(text, para, sentence)]
     candidates = [
-        c
-        for c in resolve_nesting(candidates)
+        part
+        for c in resolve_nesting(text, candidates)
+        for part in split_coordinated(text, c, para.regions)
         if identifiable(text, c.mention, strict=" ".join(c.cue.text.lower().split()) in SOURCE_PREPOSITIONS)
     ]
     quotes: list[Quote] = []

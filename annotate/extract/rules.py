@@ -85,6 +85,32 @@ CUE_THAT = rule(
         "mixed",
         "Ruth Adler",
     ),
+    # a report nested at the start of another is the outer source's ...
+    Example(
+        "Union leader Lena Ortiz noted that the company had said that no jobs were at risk.",
+        "the company had said that no jobs were at risk",
+        "indirect",
+        "Lena Ortiz",
+    ),
+    # ... unless the outer source only relays it
+    Example(
+        "The state news agency reported that the governor said that the bridge would reopen.",
+        "the bridge would reopen",
+        "indirect",
+        "governor",
+    ),
+)
+COORDINATED_REPORT = rule(
+    "coordinated-report",
+    0.8,
+    """The second clause of a coordinated report ("X said A, and that B"): a quote of its own, by the same source
+    and cue.""",
+    Example(
+        "The minister said the plant was safe, and that inspections would continue.",
+        "inspections would continue",
+        "indirect",
+        "minister",
+    ),
 )
 CUE_CLAUSE = rule(
     "cue-clause",
