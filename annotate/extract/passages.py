@@ -1,5 +1,6 @@
 """Quoted passages as direct quotes: the cue after a passage ('"...," X said'), short scare quotes, passages that
-stand alone, colon lead-ins ("X added:") and embedded social media posts."""
+stand alone, colon introductions ('X was blunt: "..."', "X added:" before a paragraph), transcript turns ("NAME: ...")
+and embedded social media posts."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ from bisect import bisect_right
 from ..data import Quote, Span
 from .clauses import Candidate
 from .cues import AFTER_QUOTE_CUE_RE, cue_matches
-from .layout import QUOTE_OPENERS, TERMINAL, Paragraph, Region, strip_span
+from .layout import QUOTE_OPENERS, TERMINAL, Paragraph, Region, region_at, strip_span
 from .lexicon import INVERTIBLE, SOURCE_PREPOSITIONS
-from .mentions import identifiable, np_after, np_before
+from .mentions import identifiable, np_after, np_before, sentence_subject
 from .rules import EMBEDDED_POST
 
 EMBEDDED_POST_RE = re.compile(
@@ -19,6 +20,17 @@ EMBEDDED_POST_RE = re.compile(
     r"(?P<name>[^\s()—–-][^()\n]{0,60}?)\s*(?P<handle>\(@\w{1,15}\))\s+"
     r"(?:[A-Z][a-z]+\.?\s+\d{1,2},\s+\d{4}|\d{1,2}\s+[A-Z][a-z]+\.?\s+\d{4})"
 )
+# "NAME:" or "MS NAME:" opening a transcript paragraph; Q (the questioner) and labels of the page are no speakers.
+SPEAKER_LABEL_RE = re.compile(r"(?P<label>[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3})\s*:\s+(?=\S)")
+NON_SPEAKER_LABELS = set(
+    "Q QUESTION TRANSCRIPT NOTE UPDATE CORRECTION SOURCE PHOTO PICTURED WATCH BACKGROUND CONTEXT FACTBOX".split()
+    + ["TIMELINE"]
+    # the programme's own voice, which reads the news rather than being quoted in it
+    + "PRESENTER ANCHOR HOST NEWSREADER REPORTER CORRESPONDENT INTERVIEWER MODERATOR NARRATOR VOICEOVER".split()
+) | {"EDITOR'S NOTE", "EDITOR’S NOTE", "READ MORE"}
+# A broadcast script's marker before the speaker it plays ("CLIP - NAME, TITLE: ...").
+CLIP_MARKER_RE = re.compile(r"(?:CLIP|SOUNDBITE|SOT|AUDIO|VIDEO|ACTUALITY)\s*[-–—:]\s*")
+CONJUNCTION_OPENING_RE = re.compile(r"^(?:And|But|So|Then|Yet)\s+")
 SCARE_QUOTE_WORDS = 3  # a quoted term this short without a speech cue is a scare quote, not a quotation
 LEAD_IN_TAIL_WORDS = 6  # "X told reporters in Ankara on Tuesday:" still introduces the next paragraph
 
@@ -43,6 +55,38 @@ def direct_attribution(text: str, para: Paragraph, index: int) -> tuple[Span, tu
         if mention is not None and re.search(r"\w|[.!?]", text[region.outer_end : mention[0]]):
             return None
     return (cue, mention) if identifiable(text, mention) else None
+
+
+def colon_introduction(text: str, para: Paragraph, region: Region) -> tuple[int, int] | None:
+    """The source named before a colon that introduces a passage in its sentence: 'Deputy chairman X: "..."',
+    'The minister was blunt: "..."', 'The ministry issued a statement: "..."'. The subject of the words before
+    the colon, when they hold no cue of their own."""
+    k = bisect_right(para.sentences, region.outer_start, key=lambda sentence: sentence[0]) - 1
+    if k < 0:
+        return None
+    start, _ = para.sentences[k]
+    before = text[start : region.outer_start].rstrip()
+    if not before.endswith(":") or region_at(start, para.regions) is not None:
+        return None
+    start += len(before) - len(CONJUNCTION_OPENING_RE.sub("", before, count=1))
+    marker = CLIP_MARKER_RE.match(text, start)
+    start = marker.end() if marker else start
+    if any(cue_matches(text, (start, region.outer_start), para.regions)):
+        return None
+    mention = sentence_subject(text, start, region.outer_start)
+    return mention if identifiable(text, mention) else None
+
+
+def speaker_turn(text: str, para: Paragraph) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """A transcript turn, 'NAME: what they said' (the label in capitals or a short name, not "Q"): the label's
+    span and the turn's content."""
+    m = SPEAKER_LABEL_RE.match(text, para.start, para.end)
+    if m is None or m.group("label").rstrip(".").upper() in NON_SPEAKER_LABELS:
+        return None
+    label = m.group("label")
+    if not (label.isupper() or identifiable(text, m.span("label"), strict=True)):
+        return None
+    return m.span("label"), strip_span(text, m.end(), para.end)
 
 
 def is_scare_quote(text: str, region: Region) -> bool:

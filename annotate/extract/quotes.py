@@ -4,23 +4,38 @@ speaker, including quotations that run over several paragraphs."""
 
 from __future__ import annotations
 
+import re
+
 from ..data import Quote, Span
 from .clauses import resolve_nesting, sentence_candidates, split_coordinated, trim_content
 from .layout import Layout, Paragraph, regions_between
 from .lexicon import SOURCE_PREPOSITIONS
 from .mentions import identifiable
 from .passages import (
+    colon_introduction,
     colon_lead_in,
     direct_attribution,
     embedded_post,
     is_scare_quote,
     opens_with_utterance,
     quotation_continues,
+    speaker_turn,
     stands_alone,
 )
-from .rules import COLON_LEAD_IN, CUE_BEFORE_QUOTE, FOLLOW_ON, QUOTE_THEN_CUE, speaker_at
+from .rules import (
+    COLON_INTRODUCTION,
+    COLON_LEAD_IN,
+    CUE_BEFORE_QUOTE,
+    FOLLOW_ON,
+    QUOTE_THEN_CUE,
+    SPEAKER_TURN,
+    speaker_at,
+)
 
 FLOATING_REACH = 3  # paragraphs over which a fully quoted paragraph inherits the previous speaker
+MIN_TRANSCRIPT_TURNS = 2
+COURTESY_RE = re.compile(r"(?:Thank you|Thanks|Good (?:morning|afternoon|evening))\b[^.!?]{0,40}[.!]")
+ANSWER_LABELS = {"A", "ANSWER"}  # the interviewee's turns, named in the introduction
 
 
 def _paragraph_quotes(text: str, para: Paragraph, floating_allowed: bool) -> list[Quote]:
@@ -58,13 +73,37 @@ def _paragraph_quotes(text: str, para: Paragraph, floating_allowed: bool) -> lis
             cue, mention = attribution
             quotes.append(QUOTE_THEN_CUE.quote(text, region.start, region.end, "direct", cue, mention, region.balanced))
             first_end = min(first_end, region.end)
-        elif (
-            not is_scare_quote(text, region)
-            and stands_alone(text, para, region)
-            and (floating_allowed or first_end <= region.outer_start)
-        ):
-            quotes.append(FOLLOW_ON.quote(text, region.start, region.end, "direct", None, None, region.balanced))
+        elif not is_scare_quote(text, region) and stands_alone(text, para, region):
+            introduced_by = colon_introduction(text, para, region)
+            if introduced_by is not None:
+                quotes.append(
+                    COLON_INTRODUCTION.quote(
+                        text, region.start, region.end, "direct", None, introduced_by, region.balanced
+                    )
+                )
+            elif floating_allowed or first_end <= region.outer_start:
+                quotes.append(FOLLOW_ON.quote(text, region.start, region.end, "direct", None, None, region.balanced))
     return sorted(quotes, key=lambda q: q.start)
+
+
+def transcript_turns(
+    text: str, paragraphs: tuple[Paragraph, ...]
+) -> dict[int, tuple[tuple[int, int], tuple[int, int]]]:
+    """The paragraphs that are a transcript's quoted turns (label span, content span), by paragraph index. A lone
+    "Name: ..." line is a colon introduction, not a transcript; the interviewer (whose turns are mostly questions)
+    and courtesies ("Thank you.") are not quoted."""
+    turns = {index: turn for index, para in enumerate(paragraphs) if (turn := speaker_turn(text, para))}
+    if len(turns) < MIN_TRANSCRIPT_TURNS:
+        return {}
+    asks: dict[str, list[bool]] = {}
+    for label, content in turns.values():
+        asks.setdefault(text[label[0] : label[1]].upper(), []).append(text[content[1] - 1] == "?")
+    interviewers = {label for label, questions in asks.items() if sum(questions) * 2 >= len(questions)}
+    return {
+        index: (label, content)
+        for index, (label, content) in turns.items()
+        if text[label[0] : label[1]].upper() not in interviewers and not COURTESY_RE.fullmatch(text, *content)
+    }
 
 
 def find_quotes(layout: Layout) -> list[Quote]:
@@ -73,11 +112,18 @@ def find_quotes(layout: Layout) -> list[Quote]:
     without a cue of its own (a follow-on quoted paragraph) has no speaker yet: it inherits the previous one,
     except the first paragraph of a multi-paragraph quotation, which takes the attribution found later in it."""
     text, paragraphs = layout.text, layout.paragraphs
+    turns = transcript_turns(text, paragraphs)
     results: list[Quote] = []
     last_quoted: int | None = None
     continued: list[Quote] = []  # cue-less opening paragraphs of a quotation that goes on
     lead_in: tuple[Span, tuple[int, int]] | None = None  # "X added:" closing the previous paragraph
     for index, para in enumerate(paragraphs):
+        if index in turns:
+            label, content = turns[index]
+            mention = None if text[label[0] : label[1]].upper() in ANSWER_LABELS else label
+            results.append(SPEAKER_TURN.quote(text, *content, "direct", None, mention))
+            last_quoted, continued, lead_in = index, [], None
+            continue
         if not para.prose:
             post = embedded_post(text, para)
             if post is not None:
@@ -86,7 +132,7 @@ def find_quotes(layout: Layout) -> list[Quote]:
         recent = last_quoted is not None and index - last_quoted <= FLOATING_REACH
         goes_on = quotation_continues(text, paragraphs, index)
         quotes = _paragraph_quotes(text, para, recent or bool(continued) or goes_on or lead_in is not None)
-        if lead_in is not None and quotes and quotes[0].cue is None:
+        if lead_in is not None and quotes and quotes[0].rule == FOLLOW_ON.name:
             region = next(r for r in para.regions if r.start == quotes[0].start)
             quotes[0] = COLON_LEAD_IN.quote(text, region.start, region.end, "direct", *lead_in, region.balanced)
         lead_in = colon_lead_in(text, para)

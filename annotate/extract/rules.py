@@ -223,6 +223,36 @@ COLON_LEAD_IN = rule(
         "Tom Reyes",
     ),
 )
+COLON_INTRODUCTION = rule(
+    "colon-introduction",
+    0.85,
+    """A passage after a colon in its sentence, the words before the colon naming the source without a cue:
+    'Deputy mayor Ana Ruiz: "..."', 'The minister was blunt: "..."', 'The ministry issued a statement: "..."'.""",
+    Example(
+        'The rail strike went on.\n\nUnion leader Ana Ruiz was blunt: "We will not go back for less."',
+        "We will not go back for less.",
+        "direct",
+        "Ana Ruiz",
+    ),
+    Example(
+        'Talks stalled again.\n\nDeputy mayor Tom Reyes: "Nobody asked us."', "Nobody asked us.", "direct", "Tom Reyes"
+    ),
+)
+SPEAKER_TURN = rule(
+    "speaker-turn",
+    0.85,
+    """A transcript's turn, "NAME: what they said" (two or more such paragraphs): the turn after the label is the
+    named speaker's direct quote, quotation marks or not. "Q:" turns are the questioner's and go through the other
+    rules; "A:" turns are the interviewee's, named in the introduction.""",
+    Example(
+        "Port authority briefing with spokeswoman Ana Ruiz.\n\n"
+        "MS RUIZ: Good morning. The harbour reopens on Friday.\n\nQ: Is it safe?\n\n"
+        "MS RUIZ: It is safe, and the inspectors agree.",
+        "It is safe, and the inspectors agree.",
+        "direct",
+        "Ana Ruiz",
+    ),
+)
 EMBEDDED_POST = rule(
     "embedded-post",
     0.9,
