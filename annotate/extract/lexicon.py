@@ -154,6 +154,8 @@ PRONOUNS = {"he", "she", "they", "it", "we", "i"}
 POSSESSIVE_PRONOUNS = {"his": "he", "her": "she", "their": "they"}
 DETERMINERS = {"the", "a", "an", "its", "his", "her", "their", "our"}
 CONNECTORS = {"of", "for", "and", "&", "de", "van", "von", "bin", "al", "da", "del", "der", "le", "la"}
+# Lower case inside a personal name ("Maarten de Wolf", "Ursula von der Leyen").
+NAME_PARTICLE_WORDS = {"de", "van", "von", "der", "den", "da", "del", "della", "di", "du", "le", "la", "bin", "ibn"}
 # Capitalised, these open a surname ("Van Hollen", "De Gaulle") rather than join two names.
 NAME_PARTICLES = {w.capitalize() for w in CONNECTORS - {"of", "for", "and", "&"}}
 # Adverbs and auxiliaries allowed between a subject and its cue ("X has also said").

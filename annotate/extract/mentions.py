@@ -17,6 +17,7 @@ from .lexicon import (
     FINITE_MARKERS,
     FUNCTION_WORDS,
     NAME_PARTICLES,
+    ORG_ROLES,
     PARTICIPIAL_ASIDES,
     PARTICIPLES,
     PERSON_ROLES,
@@ -48,6 +49,8 @@ SOURCE_MODIFIER_RE = re.compile(
     r"\s+(?:who\s|familiar\s+with|close\s+to|with\s+(?:direct\s+)?knowledge\s+of|briefed\s+on|involved\s+in"
     r"|speaking\s|asking\s)"
 )
+ANONYMOUS_HEADS = {"source", "sources"}
+AGENT_PLURAL_RE = re.compile(r"[a-z]{3,}(?:ers|ors|ists|ians|ants|ents)")
 MAX_APPOSITIVE_TOKENS = 30  # "X, who had been booed by ... in the first half, said" still fits
 
 
@@ -60,6 +63,9 @@ class WordKind(Enum):
     ROLE = "role"  # "minister", "officials", "the 64-year-old"
     NAME = "name"  # a capitalised word
     MODIFIER = "modifier"  # a lower-case word that may qualify a role ("senior", "foreign")
+
+
+HEADS = (WordKind.ROLE, WordKind.NAME)
 
 
 def bare_word(word: str) -> str:
@@ -107,7 +113,9 @@ def identifiable(text: str, span: tuple[int, int] | None, strict: bool = False) 
     if span is None:
         return False
     words = [bare_word(w) for w in text[span[0] : span[1]].split()]
-    if not words or words[-1].lower() in UNIDENTIFIABLE:
+    qualified = [w for w in words[:-1] if w.lower() not in DETERMINERS]
+    # "sources" name nobody; "a senior government source", "diplomatic sources" are a journalist's known source
+    if not words or words[-1].lower() in UNIDENTIFIABLE and not (qualified and words[-1].lower() in ANONYMOUS_HEADS):
         return False
     if (len(words) == 1 and words[0].lower() in PRONOUNS | POSSESSIVE_PRONOUNS.keys()) or PARTITIVE_RE.match(
         text, span[0], span[1]
@@ -122,9 +130,10 @@ def identifiable(text: str, span: tuple[int, int] | None, strict: bool = False) 
 
 
 def is_role(word: str) -> bool:
-    """A lower-case role word, also plural ("commanders") or prefixed ("co-president", "vice-chair")."""
+    """A lower-case role word, also plural ("commanders") or prefixed ("co-president", "vice-chair"), or a plural
+    noun of people by what they do ("dealers", "residents", "campaigners")."""
     word = word.rpartition("-")[2]
-    return word in ROLE_WORDS or word.removesuffix("s") in ROLE_WORDS
+    return word in ROLE_WORDS or word.removesuffix("s") in ROLE_WORDS or bool(AGENT_PLURAL_RE.fullmatch(word))
 
 
 def np_before(text: str, lo: int, pos: int) -> tuple[int, int] | None:
@@ -177,12 +186,11 @@ def np_before(text: str, lo: int, pos: int) -> tuple[int, int] | None:
         holder = before - 2 if tokens[before - 1][2].lower() == "close" else before - 1
         if bare_word(tokens[before - 1][2]).lower() in UNIDENTIFIABLE:
             return None  # "some in Ankara argue": the source is "some", whoever they are
-        if (
-            holder >= 0
-            and tokens[holder][2].islower()
-            and bare_word(tokens[holder][2]).removesuffix("s") in PERSON_ROLES
-        ):
-            # "an official in Ankara said", "an aide close to the president said": the person, not the place
+        head = bare_word(tokens[holder][2]).lower().removesuffix("s") if holder >= 0 else ""
+        # a capitalised title before a place starts a name instead ("Ambassador to Spain Clara Ruiz said")
+        if head in ROLE_WORDS and (tokens[holder][2].islower() or head in ORG_ROLES):
+            # "an official in Ankara said", "an aide close to the president said", "the embassy in Ankara
+            # said": the person or organisation, not the place
             return np_before(text, lo, tokens[holder][1])
     words.reverse()
     first = 0
@@ -220,12 +228,14 @@ def _skip_appositive(tokens: list[tuple[int, int, str]], comma: int) -> int | No
             # "the prime minister, X, said" / "Russia's ambassador to Turkey, X, said": the name is the subject.
             description = [bare_word(w).lower() for _, _, w in tokens[max(0, j - 3) : j + 1]]
             capitalised_segment = all(is_capitalised(w) or w.lower() in CONNECTORS for w in segment)
-            if capitalised_segment and any(w in ROLE_WORDS for w in description):
+            affiliation = first in ("of", "from", "at")  # "X, of the Royal Institute, said"
+            if capitalised_segment and not affiliation and any(w in ROLE_WORDS for w in description):
                 return comma
             looks_appositive = (
                 first in DETERMINERS
                 or first in ROLE_WORDS
                 or first in ("who", "whose", "which")
+                or affiliation
                 or (
                     PARTY_TAG_RE.fullmatch(segment[0])
                     or first.isdigit()
@@ -285,6 +295,13 @@ def np_after(text: str, pos: int, end: int) -> tuple[int, int] | None:
         stop = re.search(r"[,;:!?\"”’»)\]]$", raw) or (
             raw.endswith(".") and bare_word(raw).lower().rstrip(".") not in ABBREVIATIONS
         )
+        # after the head, a verb form ends the phrase ("the company's spokesman declined to comment")
+        if (
+            kind == WordKind.MODIFIER
+            and any(word_kind(w) in HEADS for _, _, w in collected)
+            and (bare_word(raw).endswith(("ed", "ing")) or bare_word(raw) in FINITE_MARKERS)
+        ):
+            break
         collected.append((s, e - (len(raw) - len(raw.rstrip(',;:.!?"”’»)]'))), raw))
         if stop:
             break

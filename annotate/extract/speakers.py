@@ -19,6 +19,7 @@ from .lexicon import (
     DETERMINERS,
     GENDERED_TITLES,
     INDEFINITE,
+    NAME_PARTICLE_WORDS,
     NON_PERSON_HEADS,
     ORG_PREPOSITIONS,
     ORG_ROLES,
@@ -400,6 +401,7 @@ def resolve(index: EntityIndex, speaker: Speaker, previous: list[Speaker], follo
         paragraph = _paragraph_start(index.text, speaker.start)
         return (
             index.person_before(speaker.start, role=head, modifiers=modifiers)
+            or _same_description(speaker, head, previous)
             or index.person_before(speaker.start, since=paragraph)
             # a lede's description comes before the name; one after its quote refers back
             or (None if follows_quote else index.person_opening_after(speaker.end))
@@ -454,6 +456,18 @@ def _described_speaker_continues(
     return last.name if last.start >= paragraph and named is None else None
 
 
+def _same_description(speaker: Speaker, head: str, previous: list[Speaker]) -> str | None:
+    """'A senior official, who ..., said ... "...," the official said': the unnamed source just described with
+    the same role goes on speaking."""
+    for earlier in reversed(previous[-LOOKBACK:]):
+        if speaker.start - earlier.end > PARAGRAPH_REACH:
+            break
+        words = [bare_word(w).lower() for w in earlier.text.split()]
+        if len(words) > 1 and words[0] in INDEFINITE and words[-1] == head:
+            return earlier.name
+    return None
+
+
 def _paragraph_start(text: str, pos: int) -> int:
     return max(text.rfind("\n", max(0, pos - PARAGRAPH_REACH), pos) + 1, pos - PARAGRAPH_REACH)
 
@@ -472,11 +486,16 @@ def _person_part(words: list[str]) -> list[str]:
 
 
 def _name_tail(words: list[str]) -> list[str]:
+    """The personal name at the end of a run: capitalised words and lower-case particles inside them ("Maarten
+    de Wolf"), after any title."""
     k = len(words)
-    while (
-        k > 0
-        and is_capitalised(words[k - 1])
+    while k > 0 and (
+        is_capitalised(words[k - 1])
         and not (words[k - 1] in TITLE_WORDS or is_acronym(words[k - 1]) or words[k - 1].lower() in PERSON_ROLES)
+        or words[k - 1] in NAME_PARTICLE_WORDS
+        and k < len(words)
+        and k > 1
+        and is_capitalised(words[k - 2])
     ):
         k -= 1
     return words[k:]
