@@ -8,7 +8,7 @@ from bisect import bisect_left
 from dataclasses import dataclass
 
 from ..data import Span
-from .cues import cue_matches, word_before_cue
+from .cues import NOMINAL_CUE_RE, cue_matches, word_before_cue
 from .layout import (
     DATELINE_RE,
     QUOTE_OPENERS,
@@ -39,6 +39,7 @@ from .lexicon import (
     TELL_FORMS,
     THAT_ONLY_FORMS,
     TIME_WORDS,
+    WH_CUE_FORMS,
 )
 from .mentions import (
     SOURCE_MODIFIER_RE,
@@ -56,7 +57,10 @@ from .rules import (
     COORDINATED_REPORT,
     CUE_CLAUSE,
     CUE_THAT,
+    FRONTED_PARTICIPLE,
     IN_VIEW,
+    INDIRECT_QUESTION,
+    PARENTHETICAL_CUE,
     TRAILING_CUE,
     TRAILING_INVERTED_CUE,
     Rule,
@@ -93,6 +97,8 @@ CLAUSE_CUT_RE = re.compile(
     r"|,?\s+(?:and|but)\s+(?:" + "|".join(REPORTED_ACTIONS) + r")\b",
     re.IGNORECASE,
 )
+# The wh-word that opens an indirect question after "asked" or "wondered".
+WH_CLAUSE_RE = re.compile(r"\b(?:whether|if|why|how|what|when|where|who|which)\b")
 # "said A, and that B": the second clause of a coordinated report.
 COORDINATED_THAT_RE = re.compile(r",\s+and\s+(?:also\s+)?that\s+")
 DANGLING_TAIL_RE = re.compile(r"(?:[,;]?\s+(?:and|but|while|whereas|or))+\s*$")
@@ -189,6 +195,9 @@ def content_after(text: str, cue_end: int, sentence_end: int, verb: str) -> tupl
     pos = strip_span(text, cue_end, sentence_end)[0]
     if pos >= sentence_end:
         return None
+    if verb in WH_CUE_FORMS:  # "asked (reporters) whether ...": only an indirect question, never a bare object
+        wh = WH_CLAUSE_RE.search(text, pos, min(sentence_end, pos + 60))
+        return (wh.start(), True) if wh and not re.search(r"[,;:\"“”]", text[pos : wh.start()]) else None
     if text[pos] in ":,":
         after = strip_span(text, pos + 1, sentence_end)[0]
         if after < sentence_end and (text[pos] == ":" or text[after] in QUOTE_OPENERS):
@@ -282,6 +291,9 @@ def sentence_candidates(text: str, para: Paragraph, sentence: tuple[int, int]) -
         if verb.startswith("in "):
             found.extend(_in_view(text, para, clause_start, s_end, cue))
             continue
+        if verb in PARTICIPLE_CUES and not text[clause_start : m.start()].strip():
+            found.extend(_fronted_participle(text, para, s_end, cue))
+            continue
         word, word_start = word_before_cue(text, s_start, m.start())
         if word in ("and", "but"):  # "X said A but warned that B", "X criticised the plan and said B"
             mention = last_mention or sentence_subject(text, clause_start, s_end)
@@ -311,21 +323,64 @@ def sentence_candidates(text: str, para: Paragraph, sentence: tuple[int, int]) -
         after = content_after(text, m.end(), min(s_end, m.end() + MAX_CLAUSE), verb)
         if after is not None:
             start, introduced = after
-            if verb in THAT_ONLY_FORMS and not introduced and not _starts_with_finite_verb_phrase(text, start):
+            that_only = verb in THAT_ONLY_FORMS or NOMINAL_CUE_RE.fullmatch(verb)
+            if that_only and not introduced and not _starts_with_finite_verb_phrase(text, start):
                 continue
             start, end = trim_content(text, start, cut_point(text, start, min(s_end, start + MAX_CLAUSE), para.regions))
             # after a coordinated cue ("... and had added shifts"), the verb is as often an ordinary one
             relaxed = verb in RELAXED_FORMS and word not in ("and", "but")
             if end <= start or (not introduced and not is_finite_clause(text, start, end, relaxed)):
                 continue
-            found.append(Candidate(start, end, cue, mention, CUE_THAT if introduced else CUE_CLAUSE))
+            rule = INDIRECT_QUESTION if verb in WH_CUE_FORMS else CUE_THAT if introduced else CUE_CLAUSE
+            found.append(Candidate(start, end, cue, mention, rule))
             continue
         # No clause after the cue: a trailing attribution ("CONTENT, X said on Tuesday.") when a comma sits
         # right before the subject.
         comma = text[s_start : mention[0]].rstrip()
-        if comma.endswith(",") and _trailing_rest_ok(text, m.end(), s_end):
-            found.extend(_before_cue(text, clause_start, len(comma) + s_start - 1, cue, mention, TRAILING_CUE))
+        if comma.endswith(",") and verb not in WH_CUE_FORMS and _trailing_rest_ok(text, m.end(), s_end):
+            found.extend(
+                _before_cue(text, clause_start, len(comma) + s_start - 1, cue, mention, TRAILING_CUE)
+                or _parenthetical(text, clause_start, s_end, cue, mention)
+            )
     return found
+
+
+def _fronted_participle(text: str, para: Paragraph, end: int, cue: Span) -> list[Candidate]:
+    """ "Stating that CONTENT, the minister called for ...": the clause up to the comma that closes the
+    participial phrase, by the subject after it."""
+    after = content_after(text, cue.end, end, "saying")
+    if after is None or not after[1]:
+        return []
+    comma = next(
+        (
+            m.start()
+            for m in re.finditer(",", text[after[0] : end])
+            if not region_at(after[0] + m.start(), para.regions)
+        ),
+        None,
+    )
+    if comma is None:
+        return []
+    comma += after[0]
+    subject = np_after(text, strip_span(text, comma + 1, end)[0], end)
+    if subject is None:
+        return []
+    return [Candidate(*trim_content(text, after[0], comma), cue, subject, FRONTED_PARTICIPLE)]
+
+
+def _parenthetical(text: str, start: int, end: int, cue: Span, mention: tuple[int, int]) -> list[Candidate]:
+    """ "The deal, he said, was final.": one attribution set off inside its clause; the quote is the whole
+    clause around it."""
+    rest = strip_span(text, cue.end, end)[0]
+    tail = text[rest:end]
+    if not tail.startswith(",") or not re.match(r",\s+[a-z]", tail):
+        return []
+    content = trim_content(text, start, end)
+    if not is_finite_clause(text, content[0], mention[0], relaxed=True) and not is_finite_clause(
+        text, rest + 1, content[1], relaxed=True
+    ):
+        return []
+    return [Candidate(*content, cue, mention, PARENTHETICAL_CUE, forward=False)]
 
 
 def _before_cue(text: str, start: int, comma: int, cue: Span, mention: tuple[int, int], rule: Rule) -> list[Candidate]:

@@ -6,8 +6,17 @@ from __future__ import annotations
 import re
 
 from .layout import WORD_RE, Region, region_at
-from .lexicon import AFTER_QUOTE_FORMS, BEFORE_CUE, BLOCKING_BEFORE, CUE_FORMS, PARTICIPLES, THAT_ONLY_FORMS
-from .mentions import bare_word, is_capitalised
+from .lexicon import AFTER_QUOTE_FORMS, BLOCKING_BEFORE, CUE_FORMS, PARTICIPLES, THAT_ONLY_FORMS, WH_CUE_FORMS
+from .mentions import bare_word, is_capitalised, stands_before_cue
+
+# A noun of saying after a light verb ("expressed hope that", "voiced concern that", "gave assurances that"):
+# a cue with "that" after it.
+NOMINAL_CUES = (
+    r"(?:express|voic)(?:e|es|ed|ing)\s+(?:(?:the|his|her|their|its|some|deep|strong|grave)\s+)*"
+    r"(?:hope|concern|confidence|belief|fear|regret|optimism|doubt|conviction|frustration)s?"
+    r"|g(?:ave|ives|ive|iving)\s+(?:an?\s+)?assurances?|issu(?:ed|es|ing)\s+an?\s+warning"
+)
+NOMINAL_CUE_RE = re.compile(NOMINAL_CUES, re.IGNORECASE)
 
 
 def _cue_re(words: set[str]) -> re.Pattern[str]:
@@ -19,12 +28,13 @@ def _cue_re(words: set[str]) -> re.Pattern[str]:
         # "..., per a White House readout": "per" is a cue only before a determined source after a comma
         r"|(?:(?<=,\s)|(?<=,[\"”]\s))per(?=\s+(?:a|an|the)\s)"
         r"|point(?:s|ed|ing)?\s+out|ma(?:de|kes|king)\s+(?:it\s+)?clear"
+        rf"|{NOMINAL_CUES}"
         rf"|{alternatives})\b",
         re.IGNORECASE,
     )
 
 
-CUE_RE = _cue_re(set(CUE_FORMS) | set(THAT_ONLY_FORMS) | set(PARTICIPLES))
+CUE_RE = _cue_re(set(CUE_FORMS) | set(THAT_ONLY_FORMS) | set(PARTICIPLES) | WH_CUE_FORMS)
 AFTER_QUOTE_CUE_RE = _cue_re(set(CUE_FORMS) | set(THAT_ONLY_FORMS) | set(PARTICIPLES) | set(AFTER_QUOTE_FORMS))
 
 
@@ -38,7 +48,7 @@ def cue_matches(text: str, sentence: tuple[int, int], regions: list[Region]):
         previous = before[-1].lower() if before else ""
         if (
             previous in BLOCKING_BEFORE
-            or previous.endswith(("n't", "n’t"))
+            or previous.endswith(("n't", "n’t", "'s", "’s"))  # "Editor's note:": a noun after a possessive
             or (m.group()[0].isupper() and before and is_capitalised(bare_word(before[-1])))
         ):
             continue
@@ -48,6 +58,6 @@ def cue_matches(text: str, sentence: tuple[int, int], regions: list[Region]):
 def word_before_cue(text: str, start: int, pos: int) -> tuple[str, int]:
     """The last word before a cue past adverbs and auxiliaries ("and has also said" -> "and"), and its start."""
     for m in reversed(list(WORD_RE.finditer(text, max(start, pos - 100), pos))):
-        if m.group().lower() not in BEFORE_CUE:
+        if not stands_before_cue(m.group()):
             return m.group().lower(), m.start()
     return "", pos

@@ -12,6 +12,7 @@ IRREGULAR = {
     "write": ("writes", "wrote", "writing"),
     "think": ("thinks", "thought", "thinking"),
     "hit back": ("hits back", "hit back", "hitting back"),
+    "read": ("reads", "read", "reading"),
     "shoot back": ("shoots back", "shot back", "shooting back"),
 }
 DOUBLED_FINAL = {"admit", "regret", "commit", "submit", "omit", "refer", "aver", "snap", "quip", "plan", "confer"}
@@ -60,7 +61,7 @@ THAT_VERBS = (
     "claim deny believe think fear hope estimate suggest agree recall observe respond answer inform remind vow "
     "threaten counter clarify specify charge boast contend concede forecast testify confide mention lament protest "
     "pledge promise demand urge hint signal imply reckon post remark retort explain acknowledge "
-    "notify advise brief reassure complain insist"
+    "notify advise brief reassure complain insist read"
 ).split()
 # How something was said: a cue only with a colon, a quotation or "that" after it ('X fumed: "..."'), or after
 # the quotation it attributes ('"...," he snapped').
@@ -106,6 +107,8 @@ PARTICIPIAL_ASIDES = set("asked reached contacted interviewed pressed questioned
 # Cues that take a reported clause far more often than a noun object.
 RELAXED_FORMS = TELL_FORMS | {form for lemma in ("say", "add", "insist", "argue") for form in inflections(lemma)}
 INVERTIBLE = finite_forms(INVERTIBLE_VERBS) | {inflections(lemma)[2] for lemma in MANNER_VERBS}
+# Verbs that report an indirect question ("asked whether ...").
+WH_CUE_FORMS = finite_forms("ask wonder question query".split())
 # Verbs that attribute a quotation that precedes them ('"Why?" he asked') but rarely introduce reported speech.
 AFTER_QUOTE_FORMS = sorted(finite_forms("ask wonder continue".split() + MANNER_VERBS))
 
@@ -160,10 +163,13 @@ NAME_PARTICLE_WORDS = {"de", "van", "von", "der", "den", "da", "del", "della", "
 NAME_PARTICLES = {w.capitalize() for w in CONNECTORS - {"of", "for", "and", "&"}}
 # Adverbs and auxiliaries allowed between a subject and its cue ("X has also said").
 BEFORE_CUE = set(
-    "also has have had long previously later earlier repeatedly again further then reportedly recently once would "
+    "only also has have had long previously later earlier repeatedly again further then reportedly recently once would "
     "will did does do already separately publicly privately first subsequently still just even quickly "
     "immediately often".split()
 )
+# Nouns ending in "-ly" that can head a subject; other such words between a subject and its cue are adverbs
+# ("had initially said").
+LY_NOUNS = {"assembly", "family", "ally", "rally", "supply", "monopoly", "anomaly", "bully", "belly", "july", "italy"}
 # Words that turn a cue into a non-speech use (passive, negation, infinitive, noun).
 BLOCKING_BEFORE = set("was were is are be been being not never to the an a declined refused".split())
 # Capitalised words that start a clause but are no name ("In March, ...", "On Tuesday ...").

@@ -16,6 +16,7 @@ from .lexicon import (
     DOCUMENT_SOURCES,
     FINITE_MARKERS,
     FUNCTION_WORDS,
+    LY_NOUNS,
     NAME_PARTICLES,
     ORG_ROLES,
     PARTICIPIAL_ASIDES,
@@ -129,6 +130,12 @@ def identifiable(text: str, span: tuple[int, int] | None, strict: bool = False) 
     return not strict and len(words) > 1 and words[0].lower() in DETERMINERS
 
 
+def stands_before_cue(word: str) -> bool:
+    """An adverb or auxiliary between a subject and its cue ("has also said", "had initially said")."""
+    low = word.lower()
+    return low in BEFORE_CUE or (low.isalpha() and low.endswith("ly") and len(low) > 4 and low not in LY_NOUNS)
+
+
 def is_role(word: str) -> bool:
     """A lower-case role word, also plural ("commanders") or prefixed ("co-president", "vice-chair"), or a plural
     noun of people by what they do ("dealers", "residents", "campaigners")."""
@@ -142,7 +149,7 @@ def np_before(text: str, lo: int, pos: int) -> tuple[int, int] | None:
     phrase is bounded by punctuation or a determiner ("..., local media reported"; "the foreign minister")."""
     tokens = tokenize(text, max(lo, pos - 400), pos)
     i = len(tokens) - 1
-    while i >= 0 and tokens[i][2].lower() in BEFORE_CUE:
+    while i >= 0 and stands_before_cue(tokens[i][2]):
         i -= 1
     partitive = PARTITIVE_RE.search(text, max(lo, pos - 40), tokens[i][1]) if i >= 0 else None
     if partitive:
@@ -152,7 +159,7 @@ def np_before(text: str, lo: int, pos: int) -> tuple[int, int] | None:
         return np_before(text, lo, relative.start())
     if i >= 1 and tokens[i][2] in CAPITALISED_NON_NAMES and tokens[i - 1][2].lower() == "on":
         i -= 2  # "X on Tuesday said"
-        while i >= 0 and tokens[i][2].lower() in BEFORE_CUE:
+        while i >= 0 and stands_before_cue(tokens[i][2]):
             i -= 1
     if i >= 1 and re.fullmatch(r"\d{1,3}", tokens[i][2]) and tokens[i - 1][2].endswith(","):
         i -= 1  # "Ray Schultz, 72 said": an age whose closing comma went missing

@@ -143,6 +143,37 @@ TRAILING_INVERTED_CUE = rule(
         "Lena Ortiz",
     ),
 )
+PARENTHETICAL_CUE = rule(
+    "parenthetical-cue",
+    0.7,
+    """One attribution set off inside the clause it reports ("The deal, he said, was final."): the quote is the
+    whole clause, the attribution within it.""",
+    Example(
+        "The harbour, the mayor said, would reopen in May.",
+        "The harbour, the mayor said, would reopen in May",
+        "indirect",
+        "mayor",
+    ),
+)
+FRONTED_PARTICIPLE = rule(
+    "fronted-participle",
+    0.7,
+    """A participial cue opening the sentence ("Stating that CONTENT, the minister called for calm"): the clause
+    up to the comma, by the subject after it.""",
+    Example(
+        "Stating that the budget was final, the finance minister called for calm.",
+        "the budget was final",
+        "indirect",
+        "finance minister",
+    ),
+)
+INDIRECT_QUESTION = rule(
+    "indirect-question",
+    0.7,
+    """An indirect question after "asked" or "wondered", past a listener: "X asked (reporters) whether ..." (the
+    wh-word included).""",
+    Example("The senator asked whether the plant would close.", "whether the plant would close", "indirect", "senator"),
+)
 ACCORDING_TO_LEADING = rule(
     "according-to-leading",
     0.75,
