@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from annotate.extract import Layout
+from annotate.extract import Layout, extract
 from annotate.extract.quotes import find_quotes as quotes_of
 
 
@@ -183,10 +183,13 @@ def test_offsets_are_exact_on_every_quote() -> None:
 
 
 def _article(paragraphs: int) -> str:
-    block = ("“We expect the line to open next spring,” said Omar Haddad, the project director.\n\n"
-             "The ministry said in a statement that costs had risen by 10% since March.\n\n"
-             "Traffic in the city centre was heavy on Tuesday as workers closed two lanes.\n\n")
-    return block * paragraphs
+    """Distinct paragraphs (a paragraph printed twice is one quote, not two)."""
+    return "".join(
+        f"“We expect line {n} to open next spring,” said Omar Haddad, the project director.\n\n"
+        f"The ministry said in a statement that costs had risen by {n}% since March.\n\n"
+        f"Traffic in the city centre was heavy on Tuesday as workers closed {n} lanes.\n\n"
+        for n in range(paragraphs)
+    )
 
 
 def _seconds(text: str) -> float:
@@ -537,3 +540,32 @@ def test_an_abbreviation_before_an_opening_quotation_ends_the_sentence() -> None
         ("mixed", 'the wards were "full to bursting."')]
     assert spans('Lee said the U.S. "Patriot" system was too costly.') == [
         ("mixed", 'the U.S. "Patriot" system was too costly')]
+
+
+def test_a_lead_repeated_as_a_header_line_gives_one_quote() -> None:
+    lead = "The harbour will reopen in May, the port authority said on Monday."
+    text = f"{lead}\n\n{lead} Unions said the date was too late.\n\nShips queued outside the port."
+    assert [q.text for q in find_quotes(text)] == ["The harbour will reopen in May", "the date was too late"]
+
+
+def test_typewriter_quotation_marks() -> None:
+    text = "The mayor said: ``We will never give up the harbour.'' Then he left."
+    (quote,) = extract(text)
+    assert (quote.type, quote.text, quote.rule) == ("direct", "We will never give up the harbour.", "cue-before-quote")
+    assert text[quote.start : quote.end] == quote.text
+
+
+def test_a_paragraph_without_final_punctuation_is_still_prose() -> None:
+    quotes = find_quotes('Port news\n\nRuth Adler, the harbour master, said the port was "safe and open"')
+    assert [(q.type, q.text) for q in quotes] == [("mixed", 'the port was "safe and open"')]
+
+
+def test_editors_notes_and_datelines_are_never_quotes_or_speakers() -> None:
+    assert find_quotes("Editor's note: This story has been updated to include comment from the ministry.") == []
+    (quote,) = extract("WASHINGTON, D.C. — The senator said the bill would pass.")
+    assert quote.speaker.name == "senator"
+
+
+def test_a_statement_speaks_for_whoever_issued_it() -> None:
+    text = 'The transport ministry issued a statement on Monday.\n\n"The bridge is safe," the statement said.'
+    assert [q.speaker.name for q in extract(text)] == ["transport ministry"]

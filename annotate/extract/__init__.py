@@ -22,4 +22,9 @@ def extract(text: str) -> list[Quote]:
     layout = Layout.of(text)
     quotes = find_quotes(layout)
     attribute_speakers(layout, quotes)
+    if layout.text != text:  # the rules read typeset quotation marks; the spans show the text as given
+        for quote in quotes:
+            for span in (quote, quote.cue, quote.speaker):
+                if span is not None:
+                    span.text = text[span.start : span.end]
     return quotes

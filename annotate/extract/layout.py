@@ -30,6 +30,8 @@ RIGHT_FLANK = ".,;:!?)]}—–-"
 TERMINAL = ".!?…"
 QUOTE_OPENERS = '“„«"'
 MAX_UNCLOSED_REACH = 1500  # an unclosed quotation mark never reaches further than this
+UNFINISHED_PROSE_WORDS = 20  # a paragraph this long without final punctuation is prose, not a headline
+UNFINISHED_QUOTE_WORDS = 8
 MAX_SINGLE_QUOTED = 300  # single marks mostly wrap short terms; longer spans are apostrophes gone wrong
 
 
@@ -66,6 +68,13 @@ def _ends_prose(text: str, start: int, end: int) -> bool:
     paragraph ("X added:"); headlines, tags and links do not."""
     tail = text[max(start, end - 3) : end].rstrip("\"”’»')] ")
     return bool(tail) and tail[-1] in TERMINAL + ":"
+
+
+def _unfinished_prose(text: str, start: int, end: int) -> bool:
+    """A body paragraph whose final period went missing: longer than a headline, or a sentence that ends on a
+    closing quotation mark ('She said the port was "safe and open"')."""
+    words = len(text[start:end].split())
+    return words >= UNFINISHED_PROSE_WORDS or (words >= UNFINISHED_QUOTE_WORDS and text[end - 1] in CLOSING_MARKS + '"')
 
 
 def split_paragraphs(text: str) -> list[tuple[int, int]]:
@@ -268,22 +277,34 @@ def tokenize(text: str, start: int, end: int) -> list[Token]:
     return [Token(m.start(), m.end(), m.group()) for m in WORD_RE.finditer(text, start, end)]
 
 
+def typeset(text: str) -> str:
+    """Typewriter quotation marks (``like this'') as curly ones, at the same offsets: "``" becomes a space and an
+    opening mark, "''" a closing mark and a space."""
+    if "``" not in text:
+        return text
+    return text.replace("``", " “").replace("''", "” ")
+
+
 @dataclass(frozen=True)
 class Layout:
     """A document's paragraphs; only prose paragraphs (not headlines, tags, links) have passages and sentences."""
 
-    text: str
+    text: str  # what the rules read: the document with typewriter quotation marks made curly, offsets unchanged
     paragraphs: tuple[Paragraph, ...]
+    source: str = ""  # the document as given
 
     @classmethod
-    def of(cls, text: str) -> Layout:
+    def of(cls, source: str) -> Layout:
+        text = typeset(source)
         paragraphs = []
-        for start, end in split_paragraphs(text):
-            prose = _ends_prose(text, start, end) and not BOILERPLATE_RE.match(text, start)
+        for number, (start, end) in enumerate(split_paragraphs(text)):
+            prose = (_ends_prose(text, start, end) or number > 0 and _unfinished_prose(text, start, end)) and not (
+                BOILERPLATE_RE.match(text, start)
+            )
             regions = find_regions(text, start, end) if prose else []
             sentences = split_sentences(text, start, end, regions) if prose else []
             paragraphs.append(Paragraph(start, end, prose, regions, sentences))
-        return cls(text, tuple(paragraphs))
+        return cls(text, tuple(paragraphs), source)
 
     @property
     def sentence_starts(self) -> list[int]:

@@ -152,6 +152,11 @@ SOURCE_PREPOSITIONS = {"according to", "per"}
 DOCUMENT_SOURCES = set(
     "filing filings statement statements document documents survey poll study census readout readouts".split()
 )
+# Documents a person or organisation issues, which "say" what their issuer says ("the statement said").
+ISSUED_DOCUMENTS = set(
+    "statement statements letter letters tweet tweets post posts message messages note communique communiqué "
+    "declaration readout video".split()
+)
 PRONOUNS = {"he", "she", "they", "it", "we", "i"}
 # "In his view, ...": the possessive stands for its pronoun as the source.
 POSSESSIVE_PRONOUNS = {"his": "he", "her": "she", "their": "they"}

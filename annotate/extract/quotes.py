@@ -34,6 +34,7 @@ from .rules import (
 
 FLOATING_REACH = 3  # paragraphs over which a fully quoted paragraph inherits the previous speaker
 MIN_TRANSCRIPT_TURNS = 2
+MIN_REPEATED_CHARS = 40  # shorter repeated lines ("Q: Why?") are no repeated lead
 COURTESY_RE = re.compile(r"(?:Thank you|Thanks|Good (?:morning|afternoon|evening))\b[^.!?]{0,40}[.!]")
 ANSWER_LABELS = {"A", "ANSWER"}  # the interviewee's turns, named in the introduction
 
@@ -86,6 +87,20 @@ def _paragraph_quotes(text: str, para: Paragraph, floating_allowed: bool) -> lis
     return sorted(quotes, key=lambda q: q.start)
 
 
+def repeated_paragraphs(text: str, paragraphs: tuple[Paragraph, ...]) -> set[int]:
+    """Paragraphs printed twice (a lead repeated as a header line, a pasted duplicate): the copy that comes first
+    when the next paragraph opens with it, else the later copies."""
+    words = [" ".join(text[para.start : para.end].split()) for para in paragraphs]
+    seen: set[str] = set()
+    repeated = set()
+    for index, key in enumerate(words):
+        following = words[index + 1] if index + 1 < len(words) else ""
+        if key in seen or (len(key) >= MIN_REPEATED_CHARS and following != key and following.startswith(key)):
+            repeated.add(index)
+        seen.add(key)
+    return repeated
+
+
 def transcript_turns(
     text: str, paragraphs: tuple[Paragraph, ...]
 ) -> dict[int, tuple[tuple[int, int], tuple[int, int]]]:
@@ -117,7 +132,10 @@ def find_quotes(layout: Layout) -> list[Quote]:
     last_quoted: int | None = None
     continued: list[Quote] = []  # cue-less opening paragraphs of a quotation that goes on
     lead_in: tuple[Span, tuple[int, int]] | None = None  # "X added:" closing the previous paragraph
+    repeated = repeated_paragraphs(text, paragraphs)
     for index, para in enumerate(paragraphs):
+        if index in repeated:
+            continue
         if index in turns:
             label, content = turns[index]
             mention = None if text[label[0] : label[1]].upper() in ANSWER_LABELS else label

@@ -19,6 +19,7 @@ from .lexicon import (
     DETERMINERS,
     GENDERED_TITLES,
     INDEFINITE,
+    ISSUED_DOCUMENTS,
     NAME_PARTICLE_WORDS,
     NON_PERSON_HEADS,
     ORG_PREPOSITIONS,
@@ -31,8 +32,14 @@ from .lexicon import (
     ROLE_WORDS,
     TITLE_WORDS,
 )
-from .mentions import AGE_RE, ARTICLE_SURNAME_RE, PARTITIVE_RE, bare_word, is_capitalised
+from .mentions import AGE_RE, ARTICLE_SURNAME_RE, PARTITIVE_RE, bare_word, is_capitalised, np_before
 
+# "X issued a statement", "X posted on social media", "X wrote in a letter": the issuer of a document cited later.
+ISSUED_RE = re.compile(
+    r"\b(?:issued|released|published|posted|sent|signed|put out|wrote|tweeted)\b(?:\s+(?:a|an|the|its|his|her|their|"
+    r"on|in|to)\b)?(?:\s+[\w-]+){0,3}?\s+(?:statement|letter|tweet|post|message|note|communique|communiqué|video|"
+    r"declaration|readout)s?\b"
+)
 APPOSITIVE_WORDS = 8  # "X, the chief executive of Nile Rail," fits; a longer stretch is no appositive
 LOOKBACK = 200  # mentions searched back for an antecedent (keeps resolution linear in the text)
 LOOKAHEAD = 600  # characters within which a lede's description is followed by the name
@@ -409,6 +416,8 @@ def resolve(index: EntityIndex, speaker: Speaker, previous: list[Speaker], follo
             or index.person_before(speaker.start, since=_previous_paragraph_start(index.text, paragraph))
             or _as_written(speaker)
         )
+    if head in ISSUED_DOCUMENTS and lowered[0] in DETERMINERS and len(words) <= 3:
+        return _issuer(index, speaker, lowered[0], previous) or _as_written(speaker)
     if head in ORG_ROLES and not any(w[0].isupper() for w in words[1:]):
         return (
             index.organisation_before(speaker.start, head)
@@ -454,6 +463,23 @@ def _described_speaker_continues(
     paragraph = _paragraph_start(index.text, speaker.start)
     named = index.person_before(speaker.start, pronoun=pronoun, since=max(last.end, paragraph))
     return last.name if last.start >= paragraph and named is None else None
+
+
+def _issuer(index: EntityIndex, speaker: Speaker, determiner: str, previous: list[Speaker]) -> str | None:
+    """Who issued "the statement", "his letter", "its post": the owner of a possessive, else the subject of the
+    latest "X issued a statement" / "X posted on X" before it, else the source that spoke last."""
+    if determiner in POSSESSIVE_PRONOUNS:
+        return index.person_before(speaker.start, pronoun=POSSESSIVE_PRONOUNS[determiner])
+    if determiner == "its":
+        return index.organisation_subject_before(speaker.start)
+    window = max(0, speaker.start - 2 * PARAGRAPH_REACH)
+    issued = list(ISSUED_RE.finditer(index.text, window, speaker.start))
+    if issued:
+        sentence = index.sentence_starts[bisect.bisect_right(index.sentence_starts, issued[-1].start()) - 1]
+        subject = np_before(index.text, max(window, sentence), issued[-1].start())
+        if subject is not None:
+            return resolve(index, Speaker(*subject, index.text[subject[0] : subject[1]]), previous)
+    return previous[-1].name if previous else None
 
 
 def _same_description(speaker: Speaker, head: str, previous: list[Speaker]) -> str | None:
