@@ -358,3 +358,23 @@ def test_the_same_description_goes_on_speaking() -> None:
         '"We warned them twice," the official said.'
     )
     assert [name for _, _, name in attributed(text)] == ["senior port official", "senior port official"]
+
+
+def test_an_agency_quoting_someone_is_not_the_speaker() -> None:
+    assert attributed("The state news agency quoted Rosa Mena as saying the talks would resume.")[0][2] == "Rosa Mena"
+    relayed = attributed("The talks will resume on Monday, Rosa Mena told reporters, the state news agency reported.")
+    assert [name for _, _, name in relayed] == ["Rosa Mena"]
+
+
+def test_a_new_sentences_report_is_not_the_passages_attribution() -> None:
+    text = '"We spoke to Ivan Petrov," said Rosa Mena. "He agreed." She said the talks were good.'
+    assert [(quote, name) for quote, _, name in attributed(text)] == [
+        ("We spoke to Ivan Petrov,", "Rosa Mena"),
+        ("He agreed.", "Rosa Mena"),
+        ("the talks were good", "Rosa Mena"),
+    ]
+
+
+def test_a_name_only_inside_the_previous_quote_is_no_antecedent() -> None:
+    text = 'Tom Reyes met the press.\n\n"Ivan Petrov has agreed," Rosa Mena said.\n\nHe said the talks would resume.'
+    assert attributed(text)[-1][2] != "Ivan Petrov"

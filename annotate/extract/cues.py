@@ -25,6 +25,8 @@ def _cue_re(words: set[str]) -> re.Pattern[str]:
         r"\b(?:(?:was|were|is|are|has been|have been|had been)\s+(?:quoted|cited)"
         r"(?:\s+by\s+[^,.;:\n]{1,60}?)?\s+as\s+saying"
         r"|according\s+to|in\s+(?:his|her|their)\s+(?:view|opinion)"
+        # "the agency quoted X as saying": X, named before the cue, is the source
+        r"|(?<=\s)as\s+saying"
         # "..., per a White House readout": "per" is a cue only before a determined source after a comma
         r"|(?:(?<=,\s)|(?<=,[\"”]\s))per(?=\s+(?:a|an|the)\s)"
         r"|point(?:s|ed|ing)?\s+out|ma(?:de|kes|king)\s+(?:it\s+)?clear"

@@ -249,7 +249,7 @@ def split_sentences(text: str, start: int, end: int, regions: list[Region]) -> l
         if region is not None:
             # 'She said it was "a mistake." "We ...' ends the sentence at the closing mark of a passage quoted
             # mid-sentence; a passage's inner sentences never end one.
-            if not (region.balanced and region.outer_end == m.end() and region.outer_start > sentence_start):
+            if not (region.balanced and region.outer_end == m.end() and region.outer_start >= sentence_start):
                 continue
         elif (
             text[m.start()] == "."

@@ -184,6 +184,17 @@ def np_before(text: str, lo: int, pos: int) -> tuple[int, int] | None:
         if kind is None:
             bounded = False
             break
+        # a verb between two noun phrases ends the subject ("the agency quoted Rosa Mena as saying")
+        if (
+            kind == WordKind.MODIFIER
+            and core.endswith(("ed", "ing"))
+            and words
+            and all(k == WordKind.NAME for _, _, k in words)
+            and j >= 1
+            and word_kind(tokens[j - 1][2]) in HEADS
+        ):
+            bounded = True
+            break
         words.append((start + lead, start + lead + len(core), kind))
         before = j - 1  # the word before the phrase
         if lead or (kind == WordKind.DETERMINER and not (j >= 1 and word_kind(tokens[j - 1][2]) == WordKind.CONNECTOR)):

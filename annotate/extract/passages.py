@@ -8,7 +8,7 @@ import re
 from bisect import bisect_right
 
 from ..data import Quote, Span
-from .clauses import Candidate
+from .clauses import Candidate, content_after
 from .cues import AFTER_QUOTE_CUE_RE, cue_matches
 from .layout import QUOTE_OPENERS, TERMINAL, Paragraph, Region, region_at, strip_span
 from .lexicon import INVERTIBLE, SOURCE_PREPOSITIONS
@@ -48,6 +48,8 @@ def direct_attribution(text: str, para: Paragraph, index: int) -> tuple[Span, tu
         if m.group().lower() not in INVERTIBLE:
             return None
         mention = np_after(text, strip_span(text, m.end(), window_end)[0], window_end)
+    elif text[region.end - 1] in TERMINAL and content_after(text, m.end(), window_end, m.group().lower()):
+        return None  # '"We agreed." Smith said the talks ...': a new sentence's report, not the passage's
     else:
         mention = np_before(text, region.outer_end, m.start())
         # Only punctuation between the passage and the subject, and no sentence end outside the marks
