@@ -297,6 +297,25 @@ def train(
         typer.echo(f"held out {metrics['n']} quotes: accuracy {metrics['accuracy']:.3f}, macro-F1 {metrics['macro_f1']:.3f}")
 
 
+@app.command()
+def rules(as_json: JsonOption = False) -> None:
+    """The extraction rules: the name each pre-tag records, its confidence (the pre-tag's score) and what it finds."""
+    from rich.table import Table
+
+    from .extract import RULES
+
+    if as_json:
+        described = [{"name": r.name, "confidence": r.confidence, "description": " ".join(r.doc.split())} for r in RULES.values()]
+        typer.echo(json.dumps(described, indent=1))
+        return
+    table = Table(title=f"{len(RULES)} extraction rules")
+    for column in ("rule", "confidence", "finds", "example"):
+        table.add_column(column)
+    for r in RULES.values():
+        table.add_row(r.name, f"{r.confidence:.2f}", " ".join(r.doc.split()), r.examples[0].text)
+    Console().print(table)
+
+
 studio_app = typer.Typer(help="The embedded Label Studio: a local server on 127.0.0.1 with SQLite in a data folder.", no_args_is_help=True)
 app.add_typer(studio_app, name="studio")
 

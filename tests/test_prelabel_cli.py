@@ -138,3 +138,10 @@ def test_the_output_gets_the_users_usual_file_mode(run, inputs: Path) -> None:
     umask = os.umask(0)
     os.umask(umask)
     assert (inputs / "out.jsonl").stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_rules_lists_every_extraction_rule(tmp_path: Path) -> None:
+    result = annotate("rules", "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    listed = {r["name"]: r["confidence"] for r in json.loads(result.stdout)}
+    assert listed == {name: rule.confidence for name, rule in RULES.items()}
