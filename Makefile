@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PROJECT ?= seeds
 PORT ?= 8080
 
-.PHONY: install demo test benchmark mpnet
+.PHONY: install demo test lint benchmark mpnet
 
 install: $(VENV)/.installed
 
@@ -24,6 +24,11 @@ demo: install
 
 test: install
 	$(BIN)/python -m pytest -q -rs
+
+# ruff keeps the tree clean: lint and format (run by .ci/run before the tests).
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 benchmark: install
 	$(BIN)/python benchmarks/prelabel_speed.py

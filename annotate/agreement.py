@@ -25,7 +25,11 @@ def _alpha(first: list[str], second: list[str]) -> float | None:
     if not first or len(set(first) | set(second)) < 2:
         return None
     codes = np.array([[STANCE_LABELS.index(label) for label in coder] for coder in (first, second)], dtype=float)
-    return float(krippendorff.alpha(reliability_data=codes, level_of_measurement="nominal", value_domain=range(len(STANCE_LABELS))))
+    return float(
+        krippendorff.alpha(
+            reliability_data=codes, level_of_measurement="nominal", value_domain=range(len(STANCE_LABELS))
+        )
+    )
 
 
 def agreement(annotations: Iterable[GoldDocument]) -> dict[str, Any]:
@@ -43,7 +47,10 @@ def agreement(annotations: Iterable[GoldDocument]) -> dict[str, Any]:
         annotators.update(a.annotator for a in group)
         for first, second in combinations(sorted(group, key=lambda a: a.annotation_id), 2):
             pairs_compared += 1
-            pairs = match_spans([(r.quote.start, r.quote.end) for r in first.references], [(r.quote.start, r.quote.end) for r in second.references])
+            pairs = match_spans(
+                [(r.quote.start, r.quote.end) for r in first.references],
+                [(r.quote.start, r.quote.end) for r in second.references],
+            )
             matched += len(pairs)
             unmatched += len(first.references) + len(second.references) - 2 * len(pairs)
             for i, j in pairs:

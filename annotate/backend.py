@@ -36,7 +36,16 @@ from pydantic import BaseModel, ConfigDict
 
 from .data import STANCE_LABELS, Document
 from .errors import UserError
-from .labelstudio import NAME_TAG, QUOTE_LABEL, SPAN_TAG, SPEAKER_LABEL, STANCE_TAG, TEXT_TAG, TYPE_TAG, document_to_task
+from .labelstudio import (
+    NAME_TAG,
+    QUOTE_LABEL,
+    SPAN_TAG,
+    SPEAKER_LABEL,
+    STANCE_TAG,
+    TEXT_TAG,
+    TYPE_TAG,
+    document_to_task,
+)
 
 if TYPE_CHECKING:
     # Loaded when a backend is built, so that `annotate backend connect/status` start quickly.
@@ -70,7 +79,9 @@ class Predictor:
     def predict(self, tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """One prediction per task, in order, all stance calls batched; a task without text gets none."""
         prelabeller = self._prelabeller
-        documents = [Document(id=str(task.get("id", "")), text=(task.get("data") or {}).get(TEXT_TAG) or "") for task in tasks]
+        documents = [
+            Document(id=str(task.get("id", "")), text=(task.get("data") or {}).get(TEXT_TAG) or "") for task in tasks
+        ]
         # prelabel yields the documents with text in order, a batch at a time.
         labelled = prelabeller.prelabel(document for document in documents if document.text)
         return [
@@ -136,7 +147,12 @@ class Retrainer:
                 continue
             self._install(model)
             self.last_error = None
-            logger.info("retrained on project %s in %.0f s: now serving stance model %s", project_id, time.monotonic() - started, model.version)
+            logger.info(
+                "retrained on project %s in %.0f s: now serving stance model %s",
+                project_id,
+                time.monotonic() - started,
+                model.version,
+            )
 
 
 @dataclass
@@ -158,7 +174,9 @@ class LabelStudioAccess:
             return self.url, self.api_key
         if project_id in self._from_setup:
             return self._from_setup[project_id]
-        raise UserError(f"no Label Studio URL and API key to read project {project_id}'s annotations: pass --url and --api-key")
+        raise UserError(
+            f"no Label Studio URL and API key to read project {project_id}'s annotations: pass --url and --api-key"
+        )
 
 
 def project_id_of(project: Any) -> int | None:
@@ -185,8 +203,15 @@ def check_label_config(schema: str) -> None:
     }
     for name, (tag, values) in wanted.items():
         control = controls.get(name)
-        if control is None or control.tag != tag or TEXT_TAG not in control.to_name or not values <= set(control.labels or ()):
-            raise ValueError(f"the labelling config needs a {tag} named '{name}' on Text '{TEXT_TAG}' with {sorted(values) or 'its values'}; use label_config/quotes.xml")
+        if (
+            control is None
+            or control.tag != tag
+            or TEXT_TAG not in control.to_name
+            or not values <= set(control.labels or ())
+        ):
+            raise ValueError(
+                f"the labelling config needs a {tag} named '{name}' on Text '{TEXT_TAG}' with {sorted(values) or 'its values'}; use label_config/quotes.xml"
+            )
 
 
 class _Payload(BaseModel):
@@ -204,7 +229,9 @@ class WebhookEvent(_Payload):
     annotation: dict[str, Any] | list[dict[str, Any]] | None = None
 
 
-def create_app(predictor: Predictor, retrainer: Retrainer, access: LabelStudioAccess, basic_auth: tuple[str, str] | None = None) -> FastAPI:
+def create_app(
+    predictor: Predictor, retrainer: Retrainer, access: LabelStudioAccess, basic_auth: tuple[str, str] | None = None
+) -> FastAPI:
     """The HTTP API Label Studio calls; every route asks for ``basic_auth`` when it is set."""
     security = HTTPBasic(auto_error=False)
 
@@ -214,13 +241,20 @@ def create_app(predictor: Predictor, retrainer: Retrainer, access: LabelStudioAc
         given = (credentials.username, credentials.password) if credentials else ("", "")
         # Constant-time comparison of both parts, so timing reveals neither.
         if not all([secrets.compare_digest(a.encode(), b.encode()) for a, b in zip(given, basic_auth)]):
-            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong or missing basic auth", headers={"WWW-Authenticate": "Basic"})
+            raise HTTPException(
+                status.HTTP_401_UNAUTHORIZED, "wrong or missing basic auth", headers={"WWW-Authenticate": "Basic"}
+            )
 
     app = FastAPI(title="annotate ML backend", dependencies=[Depends(authorise)])
 
     @app.get("/health")
     def health() -> dict[str, Any]:
-        return {"status": "UP", "model_version": predictor.model_version, "training": retrainer.training, "last_training_error": retrainer.last_error}
+        return {
+            "status": "UP",
+            "model_version": predictor.model_version,
+            "training": retrainer.training,
+            "last_training_error": retrainer.last_error,
+        }
 
     @app.post("/setup")
     def setup(request: dict[str, Any]) -> dict[str, Any]:
@@ -292,7 +326,12 @@ class ProjectTrainer:
             write_dataset(tasks, dataset, name=dataset.name, target=self.target)
             info = train(dataset, output, self.target, settings=self.settings, encoder=self.encoder)
         if info["metrics"]:
-            logger.info("%s: macro-F1 %.3f on %d held-out quotes", output.name, info["metrics"]["macro_f1"], info["metrics"]["n"])
+            logger.info(
+                "%s: macro-F1 %.3f on %d held-out quotes",
+                output.name,
+                info["metrics"]["macro_f1"],
+                info["metrics"]["n"],
+            )
         try:
             model = load_head(output, output.name, self.target, self.encoder)
         except BaseException:
@@ -336,6 +375,7 @@ def build_app(
 
 # --- Connecting a backend to a project through Label Studio's API ------------------------------------
 
+
 def _api_messages(body: Any) -> list[str]:
     """The human-readable messages in a Label Studio error body, however nested."""
     if isinstance(body, str):
@@ -357,11 +397,17 @@ def _refusal(backend_url: str, exc: Exception) -> UserError:
             "start it with ML_BLOCK_LOCAL_IP=false and SSRF_PROTECTION_ENABLED=false"
         )
     if "health check failed" in text:
-        return UserError(f"Label Studio cannot reach the ML backend at {backend_url}; is `annotate backend` running there?")
+        return UserError(
+            f"Label Studio cannot reach the ML backend at {backend_url}; is `annotate backend` running there?"
+        )
     if "authentication" in text:
-        return UserError(f"the ML backend at {backend_url} refused Label Studio's basic auth; check --basic-auth-user/--basic-auth-pass")
+        return UserError(
+            f"the ML backend at {backend_url} refused Label Studio's basic auth; check --basic-auth-user/--basic-auth-pass"
+        )
     if "valid ML backend" in text:
-        return UserError(f"the ML backend at {backend_url} rejected the project's setup; is its labelling config label_config/quotes.xml?")
+        return UserError(
+            f"the ML backend at {backend_url} rejected the project's setup; is its labelling config label_config/quotes.xml?"
+        )
     return UserError(f"Label Studio refused the ML backend at {backend_url} (HTTP {getattr(exc, 'status_code', '?')})")
 
 
@@ -376,15 +422,25 @@ def connect_backend(client, project, backend_url: str, title: str, basic_auth: t
     from .labelstudio import api_errors, base_url
 
     backend_url = backend_url.rstrip("/")
-    auth = {"auth_method": "BASIC_AUTH", "basic_auth_user": basic_auth[0], "basic_auth_pass": basic_auth[1]} if basic_auth else {"auth_method": "NONE"}
-    webhook_headers = {"Authorization": "Basic " + base64.b64encode(":".join(basic_auth).encode()).decode()} if basic_auth else {}
+    auth = (
+        {"auth_method": "BASIC_AUTH", "basic_auth_user": basic_auth[0], "basic_auth_pass": basic_auth[1]}
+        if basic_auth
+        else {"auth_method": "NONE"}
+    )
+    webhook_headers = (
+        {"Authorization": "Basic " + base64.b64encode(":".join(basic_auth).encode()).decode()} if basic_auth else {}
+    )
     with api_errors(base_url(client), "connecting the ML backend"):
-        existing = next((b for b in client.ml.list(project=project.id) if (b.url or "").rstrip("/") == backend_url), None)
+        existing = next(
+            (b for b in client.ml.list(project=project.id) if (b.url or "").rstrip("/") == backend_url), None
+        )
         try:
             if existing is not None:
                 connection = client.ml.update(existing.id, url=backend_url, is_interactive=True, title=title, **auth)
             else:
-                connection = client.ml.create(project=project.id, url=backend_url, is_interactive=True, title=title, **auth)
+                connection = client.ml.create(
+                    project=project.id, url=backend_url, is_interactive=True, title=title, **auth
+                )
         except ApiError as exc:
             if exc.status_code in (400, 403):
                 raise _refusal(backend_url, exc) from None

@@ -6,7 +6,7 @@ import json
 import logging
 import os
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -20,12 +20,16 @@ from .documents import InputError, iter_documents
 from .errors import UserError
 from .files import atomic_file, check_output_file, check_output_folder
 
-app = typer.Typer(help="Pre-label quotes, speakers and stance in news text; round-trip them through Label Studio.", no_args_is_help=True, pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="Pre-label quotes, speakers and stance in news text; round-trip them through Label Studio.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 # Soft wrap: an error stays one line however narrow the terminal (or 80 columns when not one).
 err = Console(stderr=True, soft_wrap=True)
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     jsonl = "jsonl"
     label_studio = "label-studio"
 
@@ -87,16 +91,32 @@ def load_inputs(paths: list[Path]) -> tuple[list, list[InputError]]:
 
 StanceModelOption = Annotated[
     str | None,
-    typer.Option("--stance-model", help="Stance model: a local folder or hub id (a favor/against/none classifier, an NLI model, or an encoder to train on the target). Default: packaged all-MiniLM-L6-v2 trained on the target."),
+    typer.Option(
+        "--stance-model",
+        help="Stance model: a local folder or hub id (a favor/against/none classifier, an NLI model, or an encoder to train on the target). Default: packaged all-MiniLM-L6-v2 trained on the target.",
+    ),
 ]
-TargetOption = Annotated[Path | None, typer.Option("--target", help="Target file (YAML or TOML). Default: Turkey's purchase of the Russian S-400.")]
+TargetOption = Annotated[
+    Path | None,
+    typer.Option("--target", help="Target file (YAML or TOML). Default: Turkey's purchase of the Russian S-400."),
+]
 BatchSizeOption = Annotated[int, typer.Option("--batch-size", min=1, help="Documents per stance-model batch.")]
 
-StudioDirOption = Annotated[Path, typer.Option("--data-dir", envvar="ANNOTATE_STUDIO_DIR", help="Data folder of the embedded Label Studio.")]
-UrlOption = Annotated[str | None, typer.Option("--url", envvar="LABEL_STUDIO_URL", help="Label Studio URL. Default: the running embedded server.")]
+StudioDirOption = Annotated[
+    Path, typer.Option("--data-dir", envvar="ANNOTATE_STUDIO_DIR", help="Data folder of the embedded Label Studio.")
+]
+UrlOption = Annotated[
+    str | None,
+    typer.Option("--url", envvar="LABEL_STUDIO_URL", help="Label Studio URL. Default: the running embedded server."),
+]
 ApiKeyOption = Annotated[
     str | None,
-    typer.Option("--api-key", envvar="LABEL_STUDIO_API_KEY", help="Legacy API token or personal access token. Default: the embedded server's.", show_default=False),
+    typer.Option(
+        "--api-key",
+        envvar="LABEL_STUDIO_API_KEY",
+        help="Legacy API token or personal access token. Default: the embedded server's.",
+        show_default=False,
+    ),
 ]
 
 
@@ -117,7 +137,9 @@ def label_studio_client(url: str | None, api_key: str | None, data_dir: Path):
 
     url, api_key = label_studio_connection(url, api_key, data_dir)
     if not api_key:
-        raise UserError("no Label Studio API key: pass --api-key or set LABEL_STUDIO_API_KEY (or run annotate studio start)")
+        raise UserError(
+            "no Label Studio API key: pass --api-key or set LABEL_STUDIO_API_KEY (or run annotate studio start)"
+        )
     return connect(url, api_key)
 
 
@@ -128,7 +150,9 @@ def prelabel(
     target: TargetOption = None,
     stance_model: StanceModelOption = None,
     batch_size: BatchSizeOption = 32,
-    output_format: Annotated[OutputFormat, typer.Option("--format", help="jsonl records, or a JSON list of Label Studio tasks.")] = OutputFormat.jsonl,
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", help="jsonl records, or a JSON list of Label Studio tasks.")
+    ] = OutputFormat.jsonl,
 ) -> None:
     """Pre-label quotes, speakers and stance in articles."""
     check_output_file(output)
@@ -182,7 +206,14 @@ def push(
 @app.command()
 def export(
     project: Annotated[str, typer.Option("--project", help="Label Studio project title.")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Dataset folder to write, e.g. exports/NAME; an earlier export there is replaced only on success.")],
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Dataset folder to write, e.g. exports/NAME; an earlier export there is replaced only on success.",
+        ),
+    ],
     url: UrlOption = None,
     api_key: ApiKeyOption = None,
     data_dir: StudioDirOption = studio.DEFAULT_DATA_DIR,
@@ -202,12 +233,22 @@ def export(
         tasks = export_tasks(client, found.id)
         summary = write_dataset(tasks, output, name=project, target=stance_target)
     review = ", ".join(f"{summary.review[status]} {status}" for status in ("kept", "edited", "deleted", "added"))
-    typer.echo(f"{summary.quotes} quotes in {summary.annotations} annotations of {summary.annotated_tasks} tasks -> {output}")
-    typer.echo(f"not exported: {summary.tasks_without_annotation} task(s) without annotation, {summary.cancelled_annotations} cancelled annotation(s)")
+    typer.echo(
+        f"{summary.quotes} quotes in {summary.annotations} annotations of {summary.annotated_tasks} tasks -> {output}"
+    )
+    typer.echo(
+        f"not exported: {summary.tasks_without_annotation} task(s) without annotation, {summary.cancelled_annotations} cancelled annotation(s)"
+    )
     typer.echo(f"pre-labels: {review}")
 
 
-DatasetOption = Annotated[Path, typer.Option("--dataset", help="An exported dataset folder (exports/NAME), or gold JSON (a file or a folder of them) with --docs.")]
+DatasetOption = Annotated[
+    Path,
+    typer.Option(
+        "--dataset",
+        help="An exported dataset folder (exports/NAME), or gold JSON (a file or a folder of them) with --docs.",
+    ),
+]
 DocsOption = Annotated[Path | None, typer.Option("--docs", help="Folder of the articles that gold JSON labels.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
 
@@ -220,7 +261,9 @@ def evaluate(
     target: TargetOption = None,
     batch_size: BatchSizeOption = 32,
     as_json: JsonOption = False,
-    plot: Annotated[Path | None, typer.Option("--plot", help="Also write a PNG: stance confusion matrix and stance by speaker.")] = None,
+    plot: Annotated[
+        Path | None, typer.Option("--plot", help="Also write a PNG: stance confusion matrix and stance by speaker.")
+    ] = None,
 ) -> None:
     """Re-run the pre-labeller on annotated documents and score it against the annotations."""
     from . import evaluate as evaluation
@@ -245,8 +288,12 @@ def evaluate(
 
 @app.command()
 def agreement(
-    project: Annotated[str | None, typer.Option("--project", help="Label Studio project title (annotations read from the server).")] = None,
-    dataset: Annotated[Path | None, typer.Option("--dataset", help="An exported dataset folder (exports/NAME).")] = None,
+    project: Annotated[
+        str | None, typer.Option("--project", help="Label Studio project title (annotations read from the server).")
+    ] = None,
+    dataset: Annotated[
+        Path | None, typer.Option("--dataset", help="An exported dataset folder (exports/NAME).")
+    ] = None,
     url: UrlOption = None,
     api_key: ApiKeyOption = None,
     data_dir: StudioDirOption = studio.DEFAULT_DATA_DIR,
@@ -276,12 +323,37 @@ def agreement(
 
 @app.command()
 def train(
-    dataset: Annotated[Path, typer.Option("--dataset", help="An exported dataset folder (exports/NAME) whose quotes carry human stance labels.")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Model folder to write, e.g. models/NAME; an earlier model there is replaced only on success.")],
-    base_model: Annotated[str | None, typer.Option("--base-model", help="Sentence encoder (local folder or cached hub id; nothing is downloaded), or a model from annotate train whose encoder to use. Default: packaged all-MiniLM-L6-v2.")] = None,
+    dataset: Annotated[
+        Path,
+        typer.Option(
+            "--dataset", help="An exported dataset folder (exports/NAME) whose quotes carry human stance labels."
+        ),
+    ],
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Model folder to write, e.g. models/NAME; an earlier model there is replaced only on success.",
+        ),
+    ],
+    base_model: Annotated[
+        str | None,
+        typer.Option(
+            "--base-model",
+            help="Sentence encoder (local folder or cached hub id; nothing is downloaded), or a model from annotate train whose encoder to use. Default: packaged all-MiniLM-L6-v2.",
+        ),
+    ] = None,
     target: TargetOption = None,
-    seed: Annotated[int, typer.Option("--seed", help="Seed for the held-out split: the same seed gives the same model.")] = 13,
-    test_size: Annotated[float, typer.Option("--test-size", min=0.0, max=0.9, help="Share of quotes held out for the reported metrics (0: none).")] = 0.2,
+    seed: Annotated[
+        int, typer.Option("--seed", help="Seed for the held-out split: the same seed gives the same model.")
+    ] = 13,
+    test_size: Annotated[
+        float,
+        typer.Option(
+            "--test-size", min=0.0, max=0.9, help="Share of quotes held out for the reported metrics (0: none)."
+        ),
+    ] = 0.2,
 ) -> None:
     """Learn a stance model from human-labelled quotes (with the target's examples); use it with prelabel --stance-model."""
     from .stance import load_target
@@ -294,7 +366,9 @@ def train(
     typer.echo(f"trained on {info['train_quotes']} quotes ({info['quotes']} labelled) -> {output}")
     metrics = info["metrics"]
     if metrics:
-        typer.echo(f"held out {metrics['n']} quotes: accuracy {metrics['accuracy']:.3f}, macro-F1 {metrics['macro_f1']:.3f}")
+        typer.echo(
+            f"held out {metrics['n']} quotes: accuracy {metrics['accuracy']:.3f}, macro-F1 {metrics['macro_f1']:.3f}"
+        )
 
 
 @app.command()
@@ -305,7 +379,9 @@ def rules(as_json: JsonOption = False) -> None:
     from .extract import RULES
 
     if as_json:
-        described = [{"name": r.name, "confidence": r.confidence, "description": " ".join(r.doc.split())} for r in RULES.values()]
+        described = [
+            {"name": r.name, "confidence": r.confidence, "description": " ".join(r.doc.split())} for r in RULES.values()
+        ]
         typer.echo(json.dumps(described, indent=1))
         return
     table = Table(title=f"{len(RULES)} extraction rules")
@@ -316,7 +392,9 @@ def rules(as_json: JsonOption = False) -> None:
     Console().print(table)
 
 
-studio_app = typer.Typer(help="The embedded Label Studio: a local server on 127.0.0.1 with SQLite in a data folder.", no_args_is_help=True)
+studio_app = typer.Typer(
+    help="The embedded Label Studio: a local server on 127.0.0.1 with SQLite in a data folder.", no_args_is_help=True
+)
 app.add_typer(studio_app, name="studio")
 
 
@@ -324,7 +402,9 @@ app.add_typer(studio_app, name="studio")
 def studio_start(
     data_dir: StudioDirOption = studio.DEFAULT_DATA_DIR,
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port on 127.0.0.1.")] = studio.DEFAULT_PORT,
-    timeout: Annotated[float, typer.Option("--timeout", min=1, help="Seconds to wait for the server to become healthy.")] = 180.0,
+    timeout: Annotated[
+        float, typer.Option("--timeout", min=1, help="Seconds to wait for the server to become healthy.")
+    ] = 180.0,
 ) -> None:
     """Start Label Studio in the background; the first start creates an admin login and API tokens."""
     with err.status("starting Label Studio (this takes a while)"):
@@ -353,12 +433,22 @@ def studio_status(data_dir: StudioDirOption = studio.DEFAULT_DATA_DIR) -> None:
     typer.echo(f"Label Studio is running at {state['url']} (pid {state['pid']}, {health})")
 
 
-backend_app = typer.Typer(help="Label Studio ML backend: live pre-annotation, with the stance model retrained from the annotations.")
+backend_app = typer.Typer(
+    help="Label Studio ML backend: live pre-annotation, with the stance model retrained from the annotations."
+)
 app.add_typer(backend_app, name="backend")
 
 ProjectOption = Annotated[str, typer.Option("--project", help="Label Studio project title.")]
-BasicAuthUserOption = Annotated[str | None, typer.Option("--basic-auth-user", envvar="BASIC_AUTH_USER", help="Basic auth user between Label Studio and the backend.")]
-BasicAuthPassOption = Annotated[str | None, typer.Option("--basic-auth-pass", envvar="BASIC_AUTH_PASS", help="Basic auth password.", show_default=False)]
+BasicAuthUserOption = Annotated[
+    str | None,
+    typer.Option(
+        "--basic-auth-user", envvar="BASIC_AUTH_USER", help="Basic auth user between Label Studio and the backend."
+    ),
+]
+BasicAuthPassOption = Annotated[
+    str | None,
+    typer.Option("--basic-auth-pass", envvar="BASIC_AUTH_PASS", help="Basic auth password.", show_default=False),
+]
 
 
 def basic_auth(user: str | None, password: str | None) -> tuple[str, str] | None:
@@ -379,13 +469,25 @@ def find_project(client, name: str):
 @backend_app.callback(invoke_without_command=True)
 def backend(
     ctx: typer.Context,
-    host: Annotated[str, typer.Option("--host", help="Address to listen on; loopback keeps it private to this machine.")] = "127.0.0.1",
+    host: Annotated[
+        str, typer.Option("--host", help="Address to listen on; loopback keeps it private to this machine.")
+    ] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")] = 9090,
     stance_model: StanceModelOption = None,
     target: TargetOption = None,
     batch_size: BatchSizeOption = 32,
-    retrain_every: Annotated[int, typer.Option("--retrain-every", min=0, help="Retrain after this many new or updated annotations in a project (0: only on Label Studio's Train button).")] = 10,
-    model_dir: Annotated[Path, typer.Option("--model-dir", help="Folder for the retrained stance models (one folder each, named by version).")] = Path("backend-models"),
+    retrain_every: Annotated[
+        int,
+        typer.Option(
+            "--retrain-every",
+            min=0,
+            help="Retrain after this many new or updated annotations in a project (0: only on Label Studio's Train button).",
+        ),
+    ] = 10,
+    model_dir: Annotated[
+        Path,
+        typer.Option("--model-dir", help="Folder for the retrained stance models (one folder each, named by version)."),
+    ] = Path("backend-models"),
     url: UrlOption = None,
     api_key: ApiKeyOption = None,
     data_dir: StudioDirOption = studio.DEFAULT_DATA_DIR,
@@ -406,7 +508,10 @@ def backend(
     sock = listen(host, port)
     auth = basic_auth(basic_auth_user, basic_auth_pass)
     if auth is None and host not in ("127.0.0.1", "localhost", "::1"):
-        err.print(f"[yellow]warning:[/] anyone who reaches {host}:{port} can use the backend; set --basic-auth-user/--basic-auth-pass", highlight=False)
+        err.print(
+            f"[yellow]warning:[/] anyone who reaches {host}:{port} can use the backend; set --basic-auth-user/--basic-auth-pass",
+            highlight=False,
+        )
     access = LabelStudioAccess(*label_studio_connection(url, api_key, data_dir))
     settings = Settings()
     prelabeller = build_prelabeller(stance_model, target, batch_size)
@@ -415,14 +520,19 @@ def backend(
     logging.getLogger("annotate.backend").setLevel(logging.INFO)
     transformers.utils.logging.set_verbosity_error()
     api = build_app(prelabeller, model_dir, retrain_every, access, settings, auth)
-    err.print(f"ML backend on http://{host}:{port}, stance model {prelabeller.model_version}; Ctrl+C stops it", highlight=False)
+    err.print(
+        f"ML backend on http://{host}:{port}, stance model {prelabeller.model_version}; Ctrl+C stops it",
+        highlight=False,
+    )
     serve(api, sock)
 
 
 @backend_app.command("connect")
 def backend_connect(
     project: ProjectOption,
-    backend_url: Annotated[str, typer.Option("--backend-url", help="URL at which Label Studio reaches the backend.")] = "http://127.0.0.1:9090",
+    backend_url: Annotated[
+        str, typer.Option("--backend-url", help="URL at which Label Studio reaches the backend.")
+    ] = "http://127.0.0.1:9090",
     title: Annotated[str, typer.Option("--title", help="Name of the connection in Label Studio.")] = "annotate",
     url: UrlOption = None,
     api_key: ApiKeyOption = None,
@@ -434,8 +544,12 @@ def backend_connect(
     from .backend import connect_backend
 
     client = label_studio_client(url, api_key, data_dir)
-    connection = connect_backend(client, find_project(client, project), backend_url, title, basic_auth(basic_auth_user, basic_auth_pass))
-    typer.echo(f"project {project!r}: ML backend {connection.url} connected (id {connection.id}, model version {connection.model_version})")
+    connection = connect_backend(
+        client, find_project(client, project), backend_url, title, basic_auth(basic_auth_user, basic_auth_pass)
+    )
+    typer.echo(
+        f"project {project!r}: ML backend {connection.url} connected (id {connection.id}, model version {connection.model_version})"
+    )
 
 
 @backend_app.command("status")
@@ -456,7 +570,9 @@ def backend_status(
     if problems:
         raise UserError("; ".join(problems))
     for connection in backends:
-        typer.echo(f"project {project!r}: ML backend {connection.url} connected, model version {connection.model_version}")
+        typer.echo(
+            f"project {project!r}: ML backend {connection.url} connected, model version {connection.model_version}"
+        )
 
 
 def run() -> None:

@@ -54,7 +54,9 @@ class Stance:
     def from_dict(cls, data: dict[str, Any] | None) -> Stance:
         if not data:
             return cls()
-        return cls(data["label"], dict(data.get("scores") or {label: float(label == data["label"]) for label in STANCE_LABELS}))
+        return cls(
+            data["label"], dict(data.get("scores") or {label: float(label == data["label"]) for label in STANCE_LABELS})
+        )
 
 
 @dataclass

@@ -11,7 +11,7 @@ import json
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,8 +20,8 @@ from datasets.info import DatasetInfosDict
 from datasets.utils.metadata import MetadataConfigs
 from huggingface_hub import DatasetCard, DatasetCardData
 
-from .data import QUOTE_TYPES, STANCE_LABELS, Quote
 from .agreement import agreement_from_documents
+from .data import QUOTE_TYPES, STANCE_LABELS, Quote
 from .errors import UserError
 from .files import atomic_folder
 from .labelstudio import result_to_quotes
@@ -243,7 +243,9 @@ def _card(
         {
             config: DatasetInfo(
                 features=dataset.features,
-                splits=SplitDict({"train": SplitInfo("train", num_bytes=dataset.data.nbytes, num_examples=len(dataset))}),
+                splits=SplitDict(
+                    {"train": SplitInfo("train", num_bytes=dataset.data.nbytes, num_examples=len(dataset))}
+                ),
             )
             for config, dataset in datasets.items()
         }
@@ -256,7 +258,10 @@ def _card(
     stance_lines = []
     for label in STANCE_LABELS:
         examples = ", ".join(f'"{statement}"' for statement in target.statements.get(label, [])[:3])
-        stance_lines.append(f"- **{label}**: {STANCE_DEFINITIONS[label].format(target=target_phrase)}." + (f" Typical claims: {examples}" if examples else ""))
+        stance_lines.append(
+            f"- **{label}**: {STANCE_DEFINITIONS[label].format(target=target_phrase)}."
+            + (f" Typical claims: {examples}" if examples else "")
+        )
     type_lines = [f"- **{label}**: {definition}." for label, definition in QUOTE_TYPE_DEFINITIONS.items()]
     versions = ", ".join(f"`{v}`" for v in sorted(summary.model_versions)) or "none"
     content = f"""---
@@ -266,7 +271,7 @@ def _card(
 # {name}
 
 Quotations in news articles with their speaker and their stance toward the target, annotated by people in
-Label Studio (project `{name}`) from model pre-labels, exported {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC.
+Label Studio (project `{name}`) from model pre-labels, exported {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.
 Offsets are Python code-point offsets: `text[quote_start:quote_end] == quote_text`.
 
 ```python
@@ -359,7 +364,9 @@ def write_dataset(
     if not rows.documents:
         raise UserError(f"nothing to export: {name} has no submitted human annotations yet")
     if not rows.quotes:
-        raise UserError(f"nothing to export: the {len(rows.documents)} submitted annotation(s) of {name} mark no quotes")
+        raise UserError(
+            f"nothing to export: the {len(rows.documents)} submitted annotation(s) of {name} mark no quotes"
+        )
     with atomic_folder(output, _is_export, "an earlier export") as folder:
         datasets = {
             "quotes": Dataset.from_list(rows.quotes, features=QUOTE_FEATURES),

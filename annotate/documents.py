@@ -82,7 +82,9 @@ def iter_documents(paths: list[Path]) -> Iterator[Document | InputError]:
         if not path.exists():
             yield InputError(str(path), "no such file or directory")
         elif path.is_dir():
-            files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in TEXT_SUFFIXES | JSONL_SUFFIXES)
+            files = sorted(
+                p for p in path.iterdir() if p.is_file() and p.suffix.lower() in TEXT_SUFFIXES | JSONL_SUFFIXES
+            )
             if not files:
                 yield InputError(str(path), "folder has no .txt or .jsonl files")
             yield from iter_documents(files)

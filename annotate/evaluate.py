@@ -18,7 +18,9 @@ from .gold import GoldDocument, Reference
 from .metrics import match_spans, name_matches, prf, stance_scores
 
 
-def _span_counts(references: list[Reference], predicted: list[Quote], exact: bool) -> tuple[list[tuple[int, int]], int, int]:
+def _span_counts(
+    references: list[Reference], predicted: list[Quote], exact: bool
+) -> tuple[list[tuple[int, int]], int, int]:
     """Matched pairs, false positives and false negatives for one document. Missing an optional gold quote
     costs nothing, and neither does a prediction that overlaps one."""
     gold_spans = [(r.quote.start, r.quote.end) for r in references]
@@ -30,7 +32,8 @@ def _span_counts(references: list[Reference], predicted: list[Quote], exact: boo
     false_positives = sum(
         1
         for pj, span in enumerate(predicted_spans)
-        if pj not in matched_predicted and not any(r.optional and min(g[1], span[1]) > max(g[0], span[0]) for g, r in zip(gold_spans, references))
+        if pj not in matched_predicted
+        and not any(r.optional and min(g[1], span[1]) > max(g[0], span[0]) for g, r in zip(gold_spans, references))
     )
     return pairs, false_positives, false_negatives
 
@@ -76,10 +79,21 @@ def compare(gold: list[GoldDocument], predicted: list[Document]) -> dict[str, An
         "documents": len(gold),
         "gold_quotes": sum(len(d.references) for d in gold),
         "predicted_quotes": sum(len(d.quotes) for d in predicted),
-        "quotes": {kind: {**prf(c["tp"], c["fp"], c["fn"]), "tp": c["tp"], "fp": c["fp"], "fn": c["fn"]} for kind, c in counts.items()},
+        "quotes": {
+            kind: {**prf(c["tp"], c["fp"], c["fn"]), "tp": c["tp"], "fp": c["fp"], "fn": c["fn"]}
+            for kind, c in counts.items()
+        },
         # A quote counts here only when its span matches and its speaker and stance are both right.
-        "end_to_end": prf(both_right, counts["overlap"]["tp"] + counts["overlap"]["fp"] - both_right, counts["overlap"]["tp"] + counts["overlap"]["fn"] - both_right),
-        "speaker": {"accuracy": speaker_hits / len(gold_stances) if gold_stances else None, "correct": speaker_hits, "matched": len(gold_stances)},
+        "end_to_end": prf(
+            both_right,
+            counts["overlap"]["tp"] + counts["overlap"]["fp"] - both_right,
+            counts["overlap"]["tp"] + counts["overlap"]["fn"] - both_right,
+        ),
+        "speaker": {
+            "accuracy": speaker_hits / len(gold_stances) if gold_stances else None,
+            "correct": speaker_hits,
+            "matched": len(gold_stances),
+        },
         "stance": stance_scores(gold_stances, predicted_stances),
         "stance_by_speaker": {
             speaker: {side: {label: entry[side][label] for label in STANCE_LABELS} for side in ("gold", "predicted")}
@@ -117,7 +131,13 @@ def render(report: dict[str, Any], console: Console) -> None:
         quotes.add_column(column, justify="left" if column == "match" else "right")
     for kind, label in (("overlap", "overlap ≥ 50%"), ("exact", "exact span")):
         scores = report["quotes"][kind]
-        quotes.add_row(label, _fmt(scores["precision"]), _fmt(scores["recall"]), _fmt(scores["f1"]), *(str(scores[k]) for k in ("tp", "fp", "fn")))
+        quotes.add_row(
+            label,
+            _fmt(scores["precision"]),
+            _fmt(scores["recall"]),
+            _fmt(scores["f1"]),
+            *(str(scores[k]) for k in ("tp", "fp", "fn")),
+        )
     console.print(quotes)
 
     stance, speaker = report["stance"], report["speaker"]
@@ -150,7 +170,9 @@ def plot(report: dict[str, Any], path: Path) -> None:
 
     stance = report["stance"]
     speakers = list(report["stance_by_speaker"])[:12]
-    figure, (left, right) = plt.subplots(1, 2, figsize=(13, max(4.5, 0.45 * len(speakers) + 2)), gridspec_kw={"width_ratios": [1, 1.6]})
+    figure, (left, right) = plt.subplots(
+        1, 2, figsize=(13, max(4.5, 0.45 * len(speakers) + 2)), gridspec_kw={"width_ratios": [1, 1.6]}
+    )
     matrix = stance["confusion"] or [[0] * len(STANCE_LABELS) for _ in STANCE_LABELS]
     left.imshow(matrix, cmap="Blues")
     left.set_xticks(range(len(STANCE_LABELS)), STANCE_LABELS)
@@ -169,8 +191,13 @@ def plot(report: dict[str, Any], path: Path) -> None:
         for label in STANCE_LABELS:
             counts = [report["stance_by_speaker"][s][side][label] for s in speakers]
             right.barh(
-                [i + offset for i in range(len(speakers))], counts, height=0.38, left=lefts, color=colours[label],
-                alpha=1.0 if side == "gold" else 0.55, label=f"{label} ({side})",
+                [i + offset for i in range(len(speakers))],
+                counts,
+                height=0.38,
+                left=lefts,
+                color=colours[label],
+                alpha=1.0 if side == "gold" else 0.55,
+                label=f"{label} ({side})",
             )
             lefts = [a + b for a, b in zip(lefts, counts)]
     right.set_yticks(range(len(speakers)), speakers)
@@ -188,4 +215,3 @@ def plot(report: dict[str, Any], path: Path) -> None:
     finally:
         Path(tmp).unlink(missing_ok=True)
         plt.close(figure)
-

@@ -184,14 +184,18 @@ def load_export(dataset: Path, config: str):
     try:
         splits = load_dataset(str(dataset), config)
     except (ValueError, FileNotFoundError) as exc:
-        raise UserError(f"{dataset}: cannot load the '{config}' config of this dataset ({str(exc).splitlines()[0]})") from None
+        raise UserError(
+            f"{dataset}: cannot load the '{config}' config of this dataset ({str(exc).splitlines()[0]})"
+        ) from None
     return concatenate_datasets(list(splits.values()))
 
 
 def load_gold(dataset: Path, docs_dir: Path | None = None) -> list[GoldDocument]:
     """Gold documents from an exported dataset folder, or from gold JSON (a file, or a folder of them)
     with the article texts in ``docs_dir``."""
-    is_gold_json = dataset.suffix == ".json" or (dataset.is_dir() and any(dataset.glob("*.json")) and not (dataset / "README.md").exists())
+    is_gold_json = dataset.suffix == ".json" or (
+        dataset.is_dir() and any(dataset.glob("*.json")) and not (dataset / "README.md").exists()
+    )
     if is_gold_json:
         if docs_dir is None:
             raise UserError(f"{dataset}: gold JSON needs --docs, the folder of the articles it labels")
@@ -217,7 +221,9 @@ def gold_tasks(documents: Iterable[GoldDocument]) -> list[dict[str, Any]]:
         task = document_to_task(gold.document)
         task |= {"id": gold.task_id, "predictions": []}
         quotes = [r.quote for r in gold.references]
-        task["annotations"] = [{"id": gold.annotation_id, "completed_by": gold.annotator, "result": quotes_to_result(quotes)}]
+        task["annotations"] = [
+            {"id": gold.annotation_id, "completed_by": gold.annotator, "result": quotes_to_result(quotes)}
+        ]
         tasks.append(task)
     return tasks
 

@@ -68,7 +68,10 @@ def quotes_to_result(quotes: list[Quote]) -> list[dict[str, Any]]:
         if quote.rule:  # shown in the region's details: why the pre-tag exists
             quote_region |= {"meta": {"text": [f"{RULE_PREFIX}{quote.rule}"]}, "score": round(quote.score, 4)}
         result.append(quote_region)
-        result.append(_region(quote_id, span, STANCE_TAG, "choices", {"choices": [quote.stance.label]}) | {"score": round(stance_confidence(quote), 4)})
+        result.append(
+            _region(quote_id, span, STANCE_TAG, "choices", {"choices": [quote.stance.label]})
+            | {"score": round(stance_confidence(quote), 4)}
+        )
         result.append(_region(quote_id, span, TYPE_TAG, "choices", {"choices": [quote.type]}))
         if quote.speaker is None:
             continue
@@ -76,9 +79,23 @@ def quotes_to_result(quotes: list[Quote]) -> list[dict[str, Any]]:
         key = (speaker.start, speaker.end)
         if key not in speaker_ids:
             speaker_ids[key] = f"{quote_id}-speaker"
-            result.append(_region(speaker_ids[key], speaker, SPAN_TAG, "labels", {"text": speaker.text, "labels": [SPEAKER_LABEL]}))
-            result.append(_region(speaker_ids[key], speaker, NAME_TAG, "textarea", {"text": [speaker.name or speaker.text]}))
-        result.append({"type": "relation", "from_id": quote_id, "to_id": speaker_ids[key], "direction": "right", "labels": [RELATION_LABEL]})
+            result.append(
+                _region(
+                    speaker_ids[key], speaker, SPAN_TAG, "labels", {"text": speaker.text, "labels": [SPEAKER_LABEL]}
+                )
+            )
+            result.append(
+                _region(speaker_ids[key], speaker, NAME_TAG, "textarea", {"text": [speaker.name or speaker.text]})
+            )
+        result.append(
+            {
+                "type": "relation",
+                "from_id": quote_id,
+                "to_id": speaker_ids[key],
+                "direction": "right",
+                "labels": [RELATION_LABEL],
+            }
+        )
     return result
 
 
@@ -160,7 +177,9 @@ def result_to_quotes(text: str, result: list[dict[str, Any]]) -> list[Quote]:
                 text=span.text,
                 type=extra.get(TYPE_TAG) or "direct",
                 speaker=speaker_of(region_id),
-                stance=Stance(stance_label, {k: float(k == stance_label) for k in STANCE_LABELS}) if stance_label else Stance(),
+                stance=Stance(stance_label, {k: float(k == stance_label) for k in STANCE_LABELS})
+                if stance_label
+                else Stance(),
                 id=region_id,
                 rule=rules.get(region_id, ""),
             )
@@ -185,16 +204,24 @@ def api_errors(url: str, action: str) -> Iterator[None]:
     except httpx.TimeoutException:
         raise UserError(f"Label Studio at {url} did not answer in time while {action}") from None
     except httpx.HTTPError as exc:
-        raise UserError(f"cannot reach Label Studio at {url} ({exc.__class__.__name__}); is it running? (annotate studio start)") from None
+        raise UserError(
+            f"cannot reach Label Studio at {url} ({exc.__class__.__name__}); is it running? (annotate studio start)"
+        ) from None
     except ApiError as exc:
         if exc.status_code in (401, 403):
-            raise UserError(f"Label Studio at {url} rejected the API key while {action} (HTTP {exc.status_code}); check --api-key / LABEL_STUDIO_API_KEY") from None
+            raise UserError(
+                f"Label Studio at {url} rejected the API key while {action} (HTTP {exc.status_code}); check --api-key / LABEL_STUDIO_API_KEY"
+            ) from None
         if exc.status_code == 404:
-            raise UserError(f"no Label Studio API at {url} (HTTP 404 while {action}); check --url / LABEL_STUDIO_URL") from None
+            raise UserError(
+                f"no Label Studio API at {url} (HTTP 404 while {action}); check --url / LABEL_STUDIO_URL"
+            ) from None
         raise UserError(f"Label Studio at {url} failed while {action} (HTTP {exc.status_code})") from None
     except ValueError:
         # A non-JSON answer: something other than Label Studio listens there.
-        raise UserError(f"{url} does not answer like a Label Studio server while {action}; check --url / LABEL_STUDIO_URL") from None
+        raise UserError(
+            f"{url} does not answer like a Label Studio server while {action}; check --url / LABEL_STUDIO_URL"
+        ) from None
 
 
 def base_url(client: LabelStudio) -> str:
@@ -226,7 +253,9 @@ def get_project(client: LabelStudio, name: str):
 def create_project(client: LabelStudio, name: str, model_version: str):
     """A project titled ``name`` with the quotes label config, its predictions shown to annotators."""
     with api_errors(base_url(client), f"creating project {name!r}"):
-        return client.projects.create(title=name, label_config=label_config(), model_version=model_version, show_collab_predictions=True)
+        return client.projects.create(
+            title=name, label_config=label_config(), model_version=model_version, show_collab_predictions=True
+        )
 
 
 def project_documents(client: LabelStudio, project_id: int) -> tuple[set[str], list[Document]]:
@@ -238,11 +267,17 @@ def project_documents(client: LabelStudio, project_id: int) -> tuple[set[str], l
             data = task.data or {}
             if data.get("content_hash"):
                 hashes.add(data["content_hash"])
-            submitted = [a for a in task.annotations or [] if isinstance(a, dict) and not a.get("was_cancelled") and a.get("result")]
+            submitted = [
+                a
+                for a in task.annotations or []
+                if isinstance(a, dict) and not a.get("was_cancelled") and a.get("result")
+            ]
             if submitted and isinstance(data.get(TEXT_TAG), str):
                 latest = max(submitted, key=lambda a: a.get("id") or 0)
                 text = data[TEXT_TAG]
-                annotated.append(Document(str(data.get("doc_id") or task.id), text, quotes=result_to_quotes(text, latest["result"])))
+                annotated.append(
+                    Document(str(data.get("doc_id") or task.id), text, quotes=result_to_quotes(text, latest["result"]))
+                )
     return hashes, annotated
 
 
@@ -274,7 +309,9 @@ def export_tasks(client: LabelStudio, project_id: int, timeout: float = REQUEST_
             deadline = time.monotonic() + timeout
             while snapshot.status not in ("completed", "failed"):
                 if time.monotonic() > deadline:
-                    raise UserError(f"Label Studio at {base_url(client)} did not finish the export within {timeout:.0f} s")
+                    raise UserError(
+                        f"Label Studio at {base_url(client)} did not finish the export within {timeout:.0f} s"
+                    )
                 time.sleep(0.5)
                 snapshot = exports.get(project_id, snapshot.id)
             if snapshot.status == "failed":
@@ -304,7 +341,9 @@ def _prelabel_isolated(prelabeller: Prelabeller, batch: list[Document], report: 
         return []
 
 
-def push_documents(client: LabelStudio, project_name: str, documents: list[Document], load_prelabeller: Callable[[], Prelabeller]) -> PushReport:
+def push_documents(
+    client: LabelStudio, project_name: str, documents: list[Document], load_prelabeller: Callable[[], Prelabeller]
+) -> PushReport:
     """Pre-label documents not yet in the project (by content hash) and import them, with their
     predictions, in one request. The project is created on first push; the model is loaded only
     when there is something new to pre-label."""

@@ -57,7 +57,9 @@ def name_aliases(name: str) -> list[str]:
 def name_matches(predicted: str, aliases: Sequence[str]) -> bool:
     """True when one of the aliases occurs as whole words in the predicted name (case-insensitive)."""
     predicted = predicted.lower()
-    return any(re.search(r"(?<!\w)" + re.escape(alias.lower()) + r"(?!\w)", predicted) for alias in aliases if alias.strip())
+    return any(
+        re.search(r"(?<!\w)" + re.escape(alias.lower()) + r"(?!\w)", predicted) for alias in aliases if alias.strip()
+    )
 
 
 def same_speaker(first: str, second: str) -> bool:
@@ -72,9 +74,18 @@ def stance_scores(gold: Sequence[str], predicted: Sequence[str]) -> dict:
     """Accuracy, macro-F1 (over the labels that occur in either list), per-label scores and the confusion
     matrix (rows: gold, columns: predicted, in ``STANCE_LABELS`` order)."""
     if not gold:
-        return {"n": 0, "accuracy": None, "macro_f1": None, "per_label": {}, "labels": list(STANCE_LABELS), "confusion": []}
+        return {
+            "n": 0,
+            "accuracy": None,
+            "macro_f1": None,
+            "per_label": {},
+            "labels": list(STANCE_LABELS),
+            "confusion": [],
+        }
     present = [label for label in STANCE_LABELS if label in set(gold) | set(predicted)]
-    precision, recall, f1, support = precision_recall_fscore_support(gold, predicted, labels=list(STANCE_LABELS), zero_division=0)
+    precision, recall, f1, support = precision_recall_fscore_support(
+        gold, predicted, labels=list(STANCE_LABELS), zero_division=0
+    )
     return {
         "n": len(gold),
         "accuracy": float(accuracy_score(gold, predicted)),

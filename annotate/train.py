@@ -14,7 +14,7 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +65,9 @@ def load_labelled_quotes(dataset: Path, target: Target) -> list[LabelledQuote]:
     return labelled_quotes(load_gold(dataset), target)
 
 
-def split(quotes: Sequence[LabelledQuote], test_size: float, seed: int) -> tuple[list[LabelledQuote], list[LabelledQuote], bool]:
+def split(
+    quotes: Sequence[LabelledQuote], test_size: float, seed: int
+) -> tuple[list[LabelledQuote], list[LabelledQuote], bool]:
     """Training and held-out quotes, and whether the split kept the label proportions (stratified): it
     does when every label has enough quotes for both sides."""
     from sklearn.model_selection import train_test_split
@@ -124,7 +126,9 @@ def _card(name: str, info: dict[str, Any]) -> str:
     )
     counts = " · ".join(f"{label} {info['label_counts'][label]}" for label in STANCE_LABELS)
     data = ModelCardData(
-        base_model=info["base_model"] if info["base_model"].count("/") == 1 and not Path(info["base_model"]).exists() else None,
+        base_model=info["base_model"]
+        if info["base_model"].count("/") == 1 and not Path(info["base_model"]).exists()
+        else None,
         library_name="sentence-transformers",
         pipeline_tag="text-classification",
         tags=["stance-detection", "annotate"],
@@ -136,8 +140,8 @@ def _card(name: str, info: dict[str, Any]) -> str:
 
 # {name}
 
-Stance of a quotation toward **{info['target']['name']}** ({info['target']['description']}): `favor`, `against` or
-`none`. A head on the frozen encoder `{info['base_model']}` (a logistic regression blended with the similarity to
+Stance of a quotation toward **{info["target"]["name"]}** ({info["target"]["description"]}): `favor`, `against` or
+`none`. A head on the frozen encoder `{info["base_model"]}` (a logistic regression blended with the similarity to
 the nearest labelled examples), learned by `annotate train` from annotators' corrections and the target's
 statements and examples.
 
@@ -153,8 +157,8 @@ and side of the debate are weighed in after the classifier, as for every stance 
 
 ## Data
 
-`{info['dataset']}`: {info['quotes']} human-labelled quotes ({counts}); {info['train_quotes']} for training,
-{info['test_quotes']} held out.
+`{info["dataset"]}`: {info["quotes"]} human-labelled quotes ({counts}); {info["train_quotes"]} for training,
+{info["test_quotes"]} held out.
 
 ## Metrics
 
@@ -162,7 +166,7 @@ Held out: {held_out}.
 
 ## Training
 
-{json.dumps(info['settings'])}; trained {info['trained_at']}. Files: `stance_head.json`, `stance_head.safetensors`
+{json.dumps(info["settings"])}; trained {info["trained_at"]}. Files: `stance_head.json`, `stance_head.safetensors`
 (and the encoder in `encoder/` when it is not the packaged all-MiniLM-L6-v2).
 """
     return str(ModelCard(content))
@@ -204,9 +208,11 @@ def train(
             "stratified": stratified,
             "settings": asdict(settings),
             "metrics": score(model, test_quotes) if test_quotes else None,
-            "trained_at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            "trained_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         }
-        save_head(folder, model.head, encoder, {"version": output.name, "target": target.name, "base_model": encoder.name})
+        save_head(
+            folder, model.head, encoder, {"version": output.name, "target": target.name, "base_model": encoder.name}
+        )
         (folder / METRICS_FILE).write_text(json.dumps(info, indent=1, ensure_ascii=False), encoding="utf-8")
         (folder / "README.md").write_text(_card(output.name, info), encoding="utf-8")
     return info

@@ -99,7 +99,9 @@ def main() -> None:
     words = statistics.mean(len(text.split()) for text in texts)
     p50, p95 = (statistics.quantiles(single, n=100)[q - 1] * 1000 for q in (50, 95))
     print(f"model {version}; {args.cores} CPU cores; {len(texts)} articles, {words:.0f} words on average")
-    print(f"one article per request ({args.requests} requests): p50 {p50:.0f} ms, p95 {p95:.0f} ms (goal: p95 < 300 ms)")
+    print(
+        f"one article per request ({args.requests} requests): p50 {p50:.0f} ms, p95 {p95:.0f} ms (goal: p95 < 300 ms)"
+    )
     best = min(batch_times)
     print(f"batch of 100 articles: {best:.2f} s best of {args.batches} -> {100 / best:.1f} articles/s")
 

@@ -46,7 +46,9 @@ def score(name: str, misses: bool = False) -> dict:
     by_type, found_by_type = Counter(), Counter()
     for reference_document, document in zip(gold, predicted):
         references = reference_document.references
-        pairs = match_spans([(r.quote.start, r.quote.end) for r in references], [(q.start, q.end) for q in document.quotes])
+        pairs = match_spans(
+            [(r.quote.start, r.quote.end) for r in references], [(q.start, q.end) for q in document.quotes]
+        )
         matched = dict(pairs)
         for gi, reference in enumerate(references):
             if reference.optional:
@@ -80,8 +82,10 @@ def show_misses(reference_document, document, matched: dict[int, int]) -> None:
             predicted = document.quotes[matched[gi]]
             if not speaker_correct(reference, predicted):
                 said = predicted.speaker.name if predicted.speaker else None
-                print(f"SPKR {name} gold={reference.aliases[:2]} got={said!r} rule={getattr(predicted, 'rule', '')} "
-                      f"{text[quote.start : quote.end][:80]!r}")
+                print(
+                    f"SPKR {name} gold={reference.aliases[:2]} got={said!r} rule={getattr(predicted, 'rule', '')} "
+                    f"{text[quote.start : quote.end][:80]!r}"
+                )
     for pj, predicted in enumerate(document.quotes):
         if pj not in used:
             print(f"FP   {name} [{predicted.type} {getattr(predicted, 'rule', '')}] {predicted.text[:140]!r}")
@@ -100,12 +104,16 @@ def main() -> None:
             print(json.dumps(row))
         else:
             types = " ".join(f"{k}={v:.2f}" for k, v in row["recall_by_type"].items())
-            print(f"{row['set']:<18} P {row['P']:.3f}  R {row['R']:.3f}  F1 {row['F1']:.3f}  speaker {row['speaker']:.3f}"
-                  f"  {row['ms_per_article']:6.2f} ms/article  recall {types}")
+            print(
+                f"{row['set']:<18} P {row['P']:.3f}  R {row['R']:.3f}  F1 {row['F1']:.3f}  speaker {row['speaker']:.3f}"
+                f"  {row['ms_per_article']:6.2f} ms/article  recall {types}"
+            )
     if len(rows) > 1 and not args.json:
         mean = {key: sum(row[key] for row in rows) / len(rows) for key in ("P", "R", "F1", "speaker", "ms_per_article")}
-        print(f"{'mean':<18} P {mean['P']:.3f}  R {mean['R']:.3f}  F1 {mean['F1']:.3f}  speaker {mean['speaker']:.3f}"
-              f"  {mean['ms_per_article']:6.2f} ms/article")
+        print(
+            f"{'mean':<18} P {mean['P']:.3f}  R {mean['R']:.3f}  F1 {mean['F1']:.3f}  speaker {mean['speaker']:.3f}"
+            f"  {mean['ms_per_article']:6.2f} ms/article"
+        )
 
 
 if __name__ == "__main__":

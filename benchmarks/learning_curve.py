@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from quiet_cores import pin_cores_and_quiet  # noqa: E402
+
 from annotate.evaluate import compare  # noqa: E402
 from annotate.gold import read_gold_json  # noqa: E402
 from annotate.pipeline import Prelabeller  # noqa: E402
@@ -34,7 +35,16 @@ from annotate.stance import SpeakerMemory  # noqa: E402
 from annotate.stance.learned import HeadStance  # noqa: E402
 from annotate.train import labelled_quotes, learn  # noqa: E402
 
-S400_SETS = ("s400_wire", "s400_broadsheet", "s400_transcript", "s400_uspolitics", "s400_regional", "s400_live", "s400_mixed", "s400_late")
+S400_SETS = (
+    "s400_wire",
+    "s400_broadsheet",
+    "s400_transcript",
+    "s400_uspolitics",
+    "s400_regional",
+    "s400_live",
+    "s400_mixed",
+    "s400_late",
+)
 S400_CORPUS = [ROOT / "benchmarks" / "data" / name for name in S400_SETS]
 
 
@@ -70,7 +80,9 @@ def reliability(gold, predicted) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--corpus", type=Path, nargs="+", default=S400_CORPUS, help="folders holding gold.json and docs/")
+    parser.add_argument(
+        "--corpus", type=Path, nargs="+", default=S400_CORPUS, help="folders holding gold.json and docs/"
+    )
     parser.add_argument("--target", type=Path, help="target file (default: the packaged S-400 target)")
     parser.add_argument("--ks", type=int, nargs="+", default=[0, 5, 10, 20], help="articles corrected before scoring")
     parser.add_argument("--held-out", type=float, default=0.35, help="share of the articles held out for scoring")
@@ -79,14 +91,18 @@ def main() -> None:
     args = parser.parse_args()
     pin_cores_and_quiet(args.cores)
 
-    articles = [document for folder in args.corpus for document in read_gold_json(folder / "gold.json", folder / "docs")]
+    articles = [
+        document for folder in args.corpus for document in read_gold_json(folder / "gold.json", folder / "docs")
+    ]
     random.Random(args.seed).shuffle(articles)
     held = max(1, round(len(articles) * args.held_out))
     test, pool = articles[:held], articles[held:]
     prelabeller = Prelabeller(target=args.target)
     default = prelabeller.stance_model
-    print(f"{len(articles)} articles: {len(test)} held out ({sum(len(g.references) for g in test)} gold quotes), "
-          f"up to {len(pool)} to learn from; target {prelabeller.target.name}, default model {default.version}\n")
+    print(
+        f"{len(articles)} articles: {len(test)} held out ({sum(len(g.references) for g in test)} gold quotes), "
+        f"up to {len(pool)} to learn from; target {prelabeller.target.name}, default model {default.version}\n"
+    )
     print("| articles corrected | quotes learned from | stance accuracy | macro-F1 | quotes scored |")
     print("|---|---|---|---|---|")
     tables = {}
@@ -95,10 +111,17 @@ def main() -> None:
             model, quotes = default, []
         else:
             quotes = labelled_quotes(pool[:k], prelabeller.target)
-            model = HeadStance(default.encoder, learn(quotes, prelabeller.target, default.encoder), f"corrected-{k}", prelabeller.target)
+            model = HeadStance(
+                default.encoder,
+                learn(quotes, prelabeller.target, default.encoder),
+                f"corrected-{k}",
+                prelabeller.target,
+            )
         predicted = run(prelabeller, model, test)
         stance = compare(test, predicted)["stance"]
-        print(f"| {k} | {len(quotes)} | {stance['accuracy']:.3f} | {stance['macro_f1']:.3f} | {stance['n']} |", flush=True)
+        print(
+            f"| {k} | {len(quotes)} | {stance['accuracy']:.3f} | {stance['macro_f1']:.3f} | {stance['n']} |", flush=True
+        )
         tables[k] = reliability(test, predicted)
     for k in sorted({min(tables), max(tables)}):
         print(f"\nReliability after {k} corrected articles (the chosen label's probability against its accuracy):\n")

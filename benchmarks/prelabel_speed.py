@@ -61,7 +61,9 @@ def main() -> None:
     quotes = [quote for document in labelled for quote in document.quotes]
     print(f"prelabel: {elapsed:.2f} s, {len(labelled) / elapsed:.1f} documents/s, {len(quotes) / elapsed:.1f} quotes/s")
 
-    items = [item for number, document in enumerate(labelled) for item in stance_items(document, prelabeller.sides, number)]
+    items = [
+        item for number, document in enumerate(labelled) for item in stance_items(document, prelabeller.sides, number)
+    ]
     started = time.perf_counter()
     prelabeller.stance_model.predict(items)
     elapsed = time.perf_counter() - started

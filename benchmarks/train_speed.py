@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from quiet_cores import pin_cores_and_quiet  # noqa: E402
+
 from annotate.data import Document, Quote, Speaker, Stance  # noqa: E402
 from annotate.gold import GoldDocument, Reference, read_gold_json, write_gold_dataset  # noqa: E402
 from annotate.train import train  # noqa: E402
@@ -44,9 +45,17 @@ def varied_documents(count: int, seed: int = 0) -> list[GoldDocument]:
             text += f'{speaker} said: "'
             start = len(text)
             text += f'{content}" '
-            quote = Quote(start, start + len(content), content, speaker=Speaker(speaker_start, speaker_start + len(speaker), speaker, speaker), stance=Stance(source.stance.label))
+            quote = Quote(
+                start,
+                start + len(content),
+                content,
+                speaker=Speaker(speaker_start, speaker_start + len(speaker), speaker, speaker),
+                stance=Stance(source.stance.label),
+            )
             references.append(Reference(quote, [speaker], [source.stance.label]))
-        documents.append(GoldDocument(Document(f"article-{number}", text), references, task_id=number + 1, annotation_id=number + 1))
+        documents.append(
+            GoldDocument(Document(f"article-{number}", text), references, task_id=number + 1, annotation_id=number + 1)
+        )
     return documents
 
 

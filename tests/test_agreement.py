@@ -29,11 +29,23 @@ FRAGMENTS = ["We will buy the system,", "It is too costly,", "Talks go on,", "We
 def quote(fragment: str, stance: str, speaker: str) -> Quote:
     start = TEXT.index(fragment)
     mention = TEXT.index(speaker.split()[-1], start)
-    return Quote(start, start + len(fragment), fragment, speaker=Speaker(mention, mention + len(speaker.split()[-1]), speaker.split()[-1], speaker), stance=Stance(stance))
+    return Quote(
+        start,
+        start + len(fragment),
+        fragment,
+        speaker=Speaker(mention, mention + len(speaker.split()[-1]), speaker.split()[-1], speaker),
+        stance=Stance(stance),
+    )
 
 
 def annotation(task: int, annotation_id: int, annotator: str, quotes: list[Quote]) -> GoldDocument:
-    return GoldDocument(Document(f"doc{task}", TEXT), [Reference(q, [], [q.stance.label]) for q in quotes], task, annotation_id, annotator)
+    return GoldDocument(
+        Document(f"doc{task}", TEXT),
+        [Reference(q, [], [q.stance.label]) for q in quotes],
+        task,
+        annotation_id,
+        annotator,
+    )
 
 
 FIRST = [
@@ -112,11 +124,16 @@ def test_agreement_command_reads_a_label_studio_project(studio):
 
     client = connect(studio.url, studio.api_key)
     project = create_project(client, "agreement-test", model_version="none")
-    tasks = [{"data": task["data"], "annotations": [{"result": a["result"]} for a in task["annotations"]]} for task in two_annotator_tasks()]
+    tasks = [
+        {"data": task["data"], "annotations": [{"result": a["result"]} for a in task["annotations"]]}
+        for task in two_annotator_tasks()
+    ]
     import_tasks(client, project.id, tasks)
     done = subprocess.run(
         [*ANNOTATE, "agreement", "--project", "agreement-test", "--url", studio.url, "--json"],
-        capture_output=True, text=True, env={**os.environ, "LABEL_STUDIO_API_KEY": studio.api_key},
+        capture_output=True,
+        text=True,
+        env={**os.environ, "LABEL_STUDIO_API_KEY": studio.api_key},
     )
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)

@@ -51,7 +51,9 @@ def client(studio):
 
 
 def new_project(client, title: str, label_config: str | None = None):
-    return client.projects.create(title=title, label_config=label_config or labelstudio.label_config(), show_collab_predictions=True)
+    return client.projects.create(
+        title=title, label_config=label_config or labelstudio.label_config(), show_collab_predictions=True
+    )
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +69,18 @@ def backend(prelabeller, tmp_path_factory):
 def project(client, studio, backend, prelabelled_seeds):
     """A project connected to the backend by the CLI, with two articles imported without predictions."""
     project = new_project(client, "backend-test")
-    connected = annotate("backend", "connect", "--project", "backend-test", "--backend-url", backend[0], "--url", studio.url, "--api-key", studio.api_key)
+    connected = annotate(
+        "backend",
+        "connect",
+        "--project",
+        "backend-test",
+        "--backend-url",
+        backend[0],
+        "--url",
+        studio.url,
+        "--api-key",
+        studio.api_key,
+    )
     assert connected.returncode == 0, connected.stderr
     articles = prelabelled_seeds[:2]
     labelstudio.import_tasks(client, project.id, [{"data": {"text": document.text}} for document in articles])
@@ -79,11 +92,17 @@ def task_ids(client, project) -> list[int]:
 
 
 def retrieve_predictions(client, project) -> None:
-    client.actions.create(id="retrieve_tasks_predictions", project=project.id, selected_items={"all": True, "excluded": []})
+    client.actions.create(
+        id="retrieve_tasks_predictions", project=project.id, selected_items={"all": True, "excluded": []}
+    )
 
 
 def quote_regions(result: list[dict]) -> list[dict]:
-    return [item for item in result if item.get("from_name") == labelstudio.SPAN_TAG and item["value"]["labels"] == [labelstudio.QUOTE_LABEL]]
+    return [
+        item
+        for item in result
+        if item.get("from_name") == labelstudio.SPAN_TAG and item["value"]["labels"] == [labelstudio.QUOTE_LABEL]
+    ]
 
 
 def top_margin(scores: dict[str, float]) -> float:
@@ -109,7 +128,11 @@ def test_retrieve_predictions_fills_tasks_imported_without_them(client, project,
         ]
         assert all(q.stance.label in STANCE_LABELS for q in served)
         # bfloat16 scores shift slightly with the batch a quote is scored in: a near tie may go either way.
-        clear = [(s.stance.label, e.stance.label) for s, e in zip(served, expected[text]) if top_margin(e.stance.scores) > 0.01]
+        clear = [
+            (s.stance.label, e.stance.label)
+            for s, e in zip(served, expected[text])
+            if top_margin(e.stance.scores) > 0.01
+        ]
         assert [label for label, _ in clear] == [label for _, label in clear]
         quotes_seen += len(served)
     assert quotes_seen > 0
@@ -134,7 +157,9 @@ def test_interactive_pre_annotation_returns_the_prediction(client, studio, proje
 
     assert without_scores(answer["data"]["result"]) == without_scores(stored)
     # A stance's confidence shifts in the last digits with the batch its quote is encoded in.
-    assert [r.get("score", 0) for r in answer["data"]["result"]] == pytest.approx([r.get("score", 0) for r in stored], abs=2e-3)
+    assert [r.get("score", 0) for r in answer["data"]["result"]] == pytest.approx(
+        [r.get("score", 0) for r in stored], abs=2e-3
+    )
 
 
 def test_failed_training_keeps_the_model_and_says_why(client, backend, project):
@@ -142,7 +167,11 @@ def test_failed_training_keeps_the_model_and_says_why(client, backend, project):
     before = health(backend_url)["model_version"]
     # The Train button on a project nobody has annotated yet: there is nothing to learn from.
     client.ml.train(client.ml.list(project=project.id)[0].id)
-    state = wait_for(lambda: (h := health(backend_url))["last_training_error"] and not h["training"] and h, 120, "the failed training")
+    state = wait_for(
+        lambda: (h := health(backend_url))["last_training_error"] and not h["training"] and h,
+        120,
+        "the failed training",
+    )
     assert "no submitted human annotations" in state["last_training_error"]
     assert state["model_version"] == before
     assert not any(model_dir.iterdir())
@@ -158,7 +187,11 @@ def test_annotations_retrain_the_model_and_predictions_use_it(client, backend, p
             if item.get("from_name") == labelstudio.STANCE_TAG:
                 item["value"]["choices"] = [next(stances)]
         client.annotations.create(id=task_id, result=result, lead_time=5.0)
-    new_version = wait_for(lambda: (v := health(backend_url)["model_version"]) != prelabeller.model_version and v, 240, "the retrained model")
+    new_version = wait_for(
+        lambda: (v := health(backend_url)["model_version"]) != prelabeller.model_version and v,
+        240,
+        "the retrained model",
+    )
     assert (model_dir / new_version).is_dir()
 
     ml_backend = client.ml.get(client.ml.list(project=project.id)[0].id)
@@ -168,13 +201,19 @@ def test_annotations_retrain_the_model_and_predictions_use_it(client, backend, p
         versions = {p.model_version: p for p in client.predictions.list(task=task_id)}
         assert set(versions) == {prelabeller.model_version, new_version}
         spans = [(r["value"]["start"], r["value"]["end"]) for r in quote_regions(versions[new_version].result)]
-        assert spans == [(r["value"]["start"], r["value"]["end"]) for r in quote_regions(versions[prelabeller.model_version].result)]
+        assert spans == [
+            (r["value"]["start"], r["value"]["end"]) for r in quote_regions(versions[prelabeller.model_version].result)
+        ]
 
     # Each retraining writes a model folder; only the one served and the one before it are kept.
     served = [new_version]
     for _ in range(2):
         client.ml.train(ml_backend.id)
-        served.append(wait_for(lambda: (v := health(backend_url)["model_version"]) not in served and v, 240, "another retrained model"))
+        served.append(
+            wait_for(
+                lambda: (v := health(backend_url)["model_version"]) not in served and v, 240, "another retrained model"
+            )
+        )
     assert sorted(folder.name for folder in model_dir.iterdir()) == sorted(served[-2:])
 
 
@@ -182,7 +221,18 @@ def test_basic_auth_then_backend_down(client, studio, prelabeller, tmp_path):
     project = new_project(client, "backend-down")
     credentials = ("labelstudio", "s3cret-pass")
     app = build_app(prelabeller, tmp_path, 1, LabelStudioAccess(), TINY_TRAINING, basic_auth=credentials)
-    connect = ("backend", "connect", "--project", "backend-down", "--url", studio.url, "--api-key", studio.api_key, "--basic-auth-user", credentials[0])
+    connect = (
+        "backend",
+        "connect",
+        "--project",
+        "backend-down",
+        "--url",
+        studio.url,
+        "--api-key",
+        studio.api_key,
+        "--basic-auth-user",
+        credentials[0],
+    )
     status = ("backend", "status", "--project", "backend-down", "--url", studio.url, "--api-key", studio.api_key)
     with serving(app) as backend_url:
         refused = annotate(*connect, "--backend-url", backend_url, "--basic-auth-pass", "wrong")
@@ -197,7 +247,11 @@ def test_basic_auth_then_backend_down(client, studio, prelabeller, tmp_path):
         assert httpx.get(f"{backend_url}/health").status_code == 401
         labelstudio.import_tasks(client, project.id, [{"data": {"text": "Officials met on Monday."}}])
         client.annotations.create(id=task_ids(client, project)[0], result=[], lead_time=1.0)
-        state = wait_for(lambda: httpx.get(f"{backend_url}/health", auth=credentials).json()["last_training_error"], 60, "the webhook")
+        state = wait_for(
+            lambda: httpx.get(f"{backend_url}/health", auth=credentials).json()["last_training_error"],
+            60,
+            "the webhook",
+        )
         assert "mark no quotes" in state
         assert not any(tmp_path.iterdir())  # a failed training leaves no model folder behind
 
@@ -219,7 +273,22 @@ def test_basic_auth_then_backend_down(client, studio, prelabeller, tmp_path):
 
 
 def test_a_project_with_another_labelling_config_is_refused(client, studio, backend):
-    new_project(client, "backend-other-config", '<View><Text name="text" value="$text"/><Choices name="topic" toName="text"><Choice value="a"/></Choices></View>')
-    refused = annotate("backend", "connect", "--project", "backend-other-config", "--backend-url", backend[0], "--url", studio.url, "--api-key", studio.api_key)
+    new_project(
+        client,
+        "backend-other-config",
+        '<View><Text name="text" value="$text"/><Choices name="topic" toName="text"><Choice value="a"/></Choices></View>',
+    )
+    refused = annotate(
+        "backend",
+        "connect",
+        "--project",
+        "backend-other-config",
+        "--backend-url",
+        backend[0],
+        "--url",
+        studio.url,
+        "--api-key",
+        studio.api_key,
+    )
     assert refused.returncode == 1
     assert "rejected the project's setup" in refused.stderr

@@ -9,21 +9,25 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import SEEDS_DIR
 
 from annotate import labelstudio
 from annotate.data import STANCE_LABELS, Document, Quote, Speaker, Stance
 from annotate.documents import iter_documents
-from conftest import SEEDS_DIR
 
 pytestmark = [pytest.mark.studio, pytest.mark.browser]
 
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 PROJECT = "browser-test"
-EMOJI_TEXT = 'Ankara 🇹🇷🚀 update: "We will buy more systems," the minister said on Monday. 😀 Critics said it was a mistake.'
+EMOJI_TEXT = (
+    'Ankara 🇹🇷🚀 update: "We will buy more systems," the minister said on Monday. 😀 Critics said it was a mistake.'
+)
 
 if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
-    pytest.skip("headless Chromium is not installed (apt-get install chromium chromium-driver)", allow_module_level=True)
+    pytest.skip(
+        "headless Chromium is not installed (apt-get install chromium chromium-driver)", allow_module_level=True
+    )
 webdriver = pytest.importorskip("selenium.webdriver")
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
@@ -36,12 +40,12 @@ def squash(text: str) -> str:
 def emoji_document(model_version: str) -> Document:
     """Quotes after characters outside the BMP: a wrong offset convention shows as shifted highlights."""
     quote, mention, later = "We will buy more systems,", "the minister", "it was a mistake"
-    q, m, l = (EMOJI_TEXT.index(part) for part in (quote, mention, later))
+    q, m, k = (EMOJI_TEXT.index(part) for part in (quote, mention, later))
     return Document(
         "emoji", EMOJI_TEXT, "emoji.txt",
         [
             Quote(q, q + len(quote), quote, speaker=Speaker(m, m + len(mention), mention, "Defence Minister"), stance=Stance("favor"), score=0.9, id="q1"),
-            Quote(l, l + len(later), later, type="indirect", stance=Stance("against"), score=0.8, id="q2"),
+            Quote(k, k + len(later), later, type="indirect", stance=Stance("against"), score=0.8, id="q2"),
         ],
         model_version,
     )  # fmt: skip
@@ -54,7 +58,9 @@ def pushed(studio, prelabeller):
     report = labelstudio.push_documents(client, PROJECT, list(iter_documents([SEEDS_DIR])), lambda: prelabeller)
     assert report.created == 5 and not report.failed
     project = labelstudio.get_project(client, PROJECT)
-    labelstudio.import_tasks(client, project.id, [labelstudio.document_to_task(emoji_document(prelabeller.model_version))])
+    labelstudio.import_tasks(
+        client, project.id, [labelstudio.document_to_task(emoji_document(prelabeller.model_version))]
+    )
     return project.id, labelstudio.export_tasks(client, project.id)
 
 
@@ -62,7 +68,15 @@ def pushed(studio, prelabeller):
 def browser(studio):
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--window-size=1600,1000"):
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1600,1000",
+    ):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=webdriver.ChromeService(str(CHROMEDRIVER)), options=options)
     try:
@@ -102,11 +116,19 @@ def test_prelabelled_seed_shows_quotes_speakers_and_stance(browser, studio, push
 
     # Selecting a quote shows its per-region stance with the predicted choice checked.
     quote = quotes[0]
-    predicted = next(item["value"]["choices"][0] for item in task["predictions"][0]["result"] if item.get("id") == quote["id"] and item.get("from_name") == "stance")
+    predicted = next(
+        item["value"]["choices"][0]
+        for item in task["predictions"][0]["result"]
+        if item.get("id") == quote["id"] and item.get("from_name") == "stance"
+    )
     own_class = re.compile(rf"htx-highlight-{re.escape(quote['id'])}-\d+")
     next(h for h in highlights if any(own_class.fullmatch(c) for c in h.get_attribute("class").split())).click()
     WebDriverWait(browser, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, f"input[name='{predicted}']"))
-    checked = [label for label in STANCE_LABELS if any(i.is_selected() for i in browser.find_elements(By.CSS_SELECTOR, f"input[name='{label}']"))]
+    checked = [
+        label
+        for label in STANCE_LABELS
+        if any(i.is_selected() for i in browser.find_elements(By.CSS_SELECTOR, f"input[name='{label}']"))
+    ]
     assert checked == [predicted]
     ARTIFACTS.mkdir(exist_ok=True)
     browser.save_screenshot(str(ARTIFACTS / "label-studio-seed-task.png"))
@@ -117,6 +139,10 @@ def test_emoji_before_quotes_does_not_shift_highlights(browser, studio, pushed):
     task = next(task for task in tasks if task["data"]["doc_id"] == "emoji")
     highlights = open_task(browser, studio, project_id, task["id"])
     expected = {squash(region["value"]["text"]) for label in ("Quote", "Speaker") for region in spans(task, label)}
-    assert {squash(h.text) for h in highlights} == expected == {"We will buy more systems,", "the minister", "it was a mistake"}
+    assert (
+        {squash(h.text) for h in highlights}
+        == expected
+        == {"We will buy more systems,", "the minister", "it was a mistake"}
+    )
     ARTIFACTS.mkdir(exist_ok=True)
     browser.save_screenshot(str(ARTIFACTS / "label-studio-emoji-task.png"))

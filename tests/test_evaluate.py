@@ -13,7 +13,14 @@ import pytest
 from annotate.data import Document, Quote, Speaker, Stance
 from annotate.errors import UserError
 from annotate.evaluate import compare
-from annotate.gold import GoldDocument, Reference, first_annotation_per_task, load_gold, read_gold_json, write_gold_dataset
+from annotate.gold import (
+    GoldDocument,
+    Reference,
+    first_annotation_per_task,
+    load_gold,
+    read_gold_json,
+    write_gold_dataset,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLD = ROOT / "tests" / "data" / "seeds-gold.json"
@@ -35,7 +42,13 @@ def span_of(fragment: str) -> tuple[int, int]:
 def quote(fragment: str, stance: str = "none", speaker: str | None = None, shift: int = 0) -> Quote:
     start, end = span_of(fragment)
     start += shift
-    return Quote(start, end, TEXT[start:end], speaker=Speaker(0, 0, speaker or "", speaker or "") if speaker else None, stance=Stance(stance))
+    return Quote(
+        start,
+        end,
+        TEXT[start:end],
+        speaker=Speaker(0, 0, speaker or "", speaker or "") if speaker else None,
+        stance=Stance(stance),
+    )
 
 
 def reference(fragment: str, stance: str, aliases: list[str], alt: list[str] = (), optional: bool = False) -> Reference:
@@ -53,11 +66,17 @@ def gold() -> list[GoldDocument]:
 
 
 def test_overlap_match_forgives_a_shifted_span_that_exact_match_does_not(gold):
-    predicted = Document("doc", TEXT, quotes=[
-        quote("We will buy the system,", "favor", "Ana Ruiz"),  # exact
-        quote("the deal was a mistake", "against", "Critics", shift=-9),  # "said the deal was a mistake": overlap only
-        quote("Ministers met on Monday", "none"),  # spurious
-    ])
+    predicted = Document(
+        "doc",
+        TEXT,
+        quotes=[
+            quote("We will buy the system,", "favor", "Ana Ruiz"),  # exact
+            quote(
+                "the deal was a mistake", "against", "Critics", shift=-9
+            ),  # "said the deal was a mistake": overlap only
+            quote("Ministers met on Monday", "none"),  # spurious
+        ],
+    )
     report = compare(gold, [predicted])
     assert {k: report["quotes"]["overlap"][k] for k in ("tp", "fp", "fn")} == {"tp": 2, "fp": 1, "fn": 1}
     assert {k: report["quotes"]["exact"][k] for k in ("tp", "fp", "fn")} == {"tp": 1, "fp": 2, "fn": 2}
@@ -73,11 +92,15 @@ def test_a_prediction_covering_less_than_half_of_the_gold_span_does_not_match(go
 
 
 def test_speaker_matches_by_alias_or_surname_and_stance_accepts_alternatives(gold):
-    predicted = Document("doc", TEXT, quotes=[
-        quote("We will buy the system,", "favor", "Minister Ana Ruiz"),  # full name inside a longer one
-        quote("the deal was a mistake", "favor", "Ana Ruiz"),  # wrong speaker, wrong stance
-        quote("talks would go on", "favor", "Ruiz"),  # surname; favor is an accepted alternative
-    ])
+    predicted = Document(
+        "doc",
+        TEXT,
+        quotes=[
+            quote("We will buy the system,", "favor", "Minister Ana Ruiz"),  # full name inside a longer one
+            quote("the deal was a mistake", "favor", "Ana Ruiz"),  # wrong speaker, wrong stance
+            quote("talks would go on", "favor", "Ruiz"),  # surname; favor is an accepted alternative
+        ],
+    )
     report = compare(gold, [predicted])
     assert report["speaker"] == {"accuracy": pytest.approx(2 / 3), "correct": 2, "matched": 3}
     assert report["stance"]["accuracy"] == pytest.approx(2 / 3)
@@ -126,13 +149,28 @@ def test_compare_agrees_with_the_shared_scorer(tmp_path):
             start = ref.quote.start + rng.randint(-12, 12)
             end = ref.quote.end + rng.choice([0, -40, 6])
             name = rng.choice([*ref.aliases, "Somebody Else"])
-            quotes.append(Quote(start, end, document.document.text[start:end], speaker=Speaker(0, 1, "x", name), stance=Stance(rng.choice(["favor", "against", "none"]))))
+            quotes.append(
+                Quote(
+                    start,
+                    end,
+                    document.document.text[start:end],
+                    speaker=Speaker(0, 1, "x", name),
+                    stance=Stance(rng.choice(["favor", "against", "none"])),
+                )
+            )
         start = rng.randrange(len(document.document.text) - 60)
         quotes.append(Quote(start, start + 50, document.document.text[start : start + 50]))
         predicted.append(Document(document.document.id, document.document.text, quotes=quotes))
     predictions = tmp_path / "pred.jsonl"
     predictions.write_text("".join(json.dumps(d.to_dict()) + "\n" for d in predicted), encoding="utf-8")
-    expected = json.loads(subprocess.run([sys.executable, str(SCORER), str(GOLD), str(SEEDS), str(predictions), "--json"], capture_output=True, text=True, check=True).stdout)
+    expected = json.loads(
+        subprocess.run(
+            [sys.executable, str(SCORER), str(GOLD), str(SEEDS), str(predictions), "--json"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
     report = compare(gold, predicted)
     overlap = report["quotes"]["overlap"]
     assert (overlap["tp"], overlap["fp"], overlap["fn"]) == (expected["matched"], expected["fp"], expected["fn"])
@@ -191,7 +229,11 @@ def test_a_folder_of_gold_files_reads_as_the_one_file(tmp_path):
 def test_evaluate_command_scores_the_seeds_dev_set_in_one_command(tmp_path):
     plot = tmp_path / "eval.png"
     gold = split_gold(tmp_path / "gold")
-    done = subprocess.run([*ANNOTATE, "evaluate", "--dataset", str(gold), "--docs", str(SEEDS), "--json", "--plot", str(plot)], capture_output=True, text=True)
+    done = subprocess.run(
+        [*ANNOTATE, "evaluate", "--dataset", str(gold), "--docs", str(SEEDS), "--json", "--plot", str(plot)],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert (report["documents"], report["gold_quotes"]) == (5, 46)
@@ -207,7 +249,9 @@ def test_evaluate_command_fails_in_one_line_without_the_articles(tmp_path):
     done = subprocess.run([*ANNOTATE, "evaluate", "--dataset", str(GOLD)], capture_output=True, text=True)
     assert done.returncode == 1
     assert "--docs" in done.stderr and len(done.stderr.strip().splitlines()) == 1
-    missing = subprocess.run([*ANNOTATE, "evaluate", "--dataset", str(tmp_path / "nowhere")], capture_output=True, text=True)
+    missing = subprocess.run(
+        [*ANNOTATE, "evaluate", "--dataset", str(tmp_path / "nowhere")], capture_output=True, text=True
+    )
     assert missing.returncode == 1 and "Traceback" not in missing.stderr
 
 
@@ -273,10 +317,16 @@ def test_a_malformed_gold_file_is_one_user_error(tmp_path, content, problem):
 
 def test_evaluate_command_rejects_bad_gold_and_a_folder_as_plot_in_one_line(tmp_path):
     path, docs = gold_file(tmp_path, {"docs": {"a.txt": [{**GOOD, "stance": "pro"}]}})
-    done = subprocess.run([*ANNOTATE, "evaluate", "--dataset", str(path), "--docs", str(docs)], capture_output=True, text=True)
+    done = subprocess.run(
+        [*ANNOTATE, "evaluate", "--dataset", str(path), "--docs", str(docs)], capture_output=True, text=True
+    )
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1 and "entry 1" in done.stderr
     # A folder given as --plot fails before the pre-labeller runs.
-    done = subprocess.run([*ANNOTATE, "evaluate", "--dataset", str(GOLD), "--docs", str(SEEDS), "--plot", str(tmp_path)], capture_output=True, text=True)
+    done = subprocess.run(
+        [*ANNOTATE, "evaluate", "--dataset", str(GOLD), "--docs", str(SEEDS), "--plot", str(tmp_path)],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1 and "folder" in done.stderr

@@ -31,9 +31,11 @@ NEWS = (
     '"We are ready to deliver on time," the Russian company said.'
 )
 # Characters outside the Basic Multilingual Plane before the quotes: two UTF-16 code units each.
-EMOJI_NEWS = '🇹🇷🚀 Update 😀: "We will buy more systems," Erdogan said. 𝕏 users replied. 🙂 Ankara said talks would go on.'
+EMOJI_NEWS = (
+    '🇹🇷🚀 Update 😀: "We will buy more systems," Erdogan said. 𝕏 users replied. 🙂 Ankara said talks would go on.'
+)
 SKIPPED_NEWS = 'Markets were calm. "Nothing changes for us," a spokesman said.'
-UNTOUCHED_NEWS = 'The ministry said a delegation would visit next month.'
+UNTOUCHED_NEWS = "The ministry said a delegation would visit next month."
 
 
 def prelabel(text: str, passage: str, mention: str | None, name: str, stance: str, type_: str = "direct") -> Quote:
@@ -47,7 +49,9 @@ def prelabel(text: str, passage: str, mention: str | None, name: str, stance: st
 
 def prelabelled_documents() -> list[Document]:
     news = [
-        prelabel(NEWS, "The deal is done and we will not step back,", "the foreign minister", "Mevlut Cavusoglu", "favor"),
+        prelabel(
+            NEWS, "The deal is done and we will not step back,", "the foreign minister", "Mevlut Cavusoglu", "favor"
+        ),
         prelabel(NEWS, "it was deeply concerned about the purchase", "The Pentagon", "Pentagon", "none", "indirect"),
         prelabel(NEWS, "Officials met on Tuesday to discuss trade", None, "", "none", "indirect"),
         prelabel(NEWS, "We are ready to deliver on time,", "the Russian company", "Rosoboronexport", "favor"),
@@ -70,10 +74,20 @@ def browser_region(text: str, region_id: str, passage: str, label: str, **attrib
     """
     start = text.index(passage)
     position = {"start": start, "end": start + len(passage)}
-    items = [{"id": region_id, "from_name": "label", "to_name": "text", "type": "labels", "value": {**position, "text": passage, "labels": [label]}}]
+    items = [
+        {
+            "id": region_id,
+            "from_name": "label",
+            "to_name": "text",
+            "type": "labels",
+            "value": {**position, "text": passage, "labels": [label]},
+        }
+    ]
     for name, value in attributes.items():
         kind, key = ("textarea", "text") if name == "speaker_name" else ("choices", "choices")
-        items.append({"id": region_id, "from_name": name, "to_name": "text", "type": kind, "value": {**position, key: [value]}})
+        items.append(
+            {"id": region_id, "from_name": name, "to_name": "text", "type": kind, "value": {**position, key: [value]}}
+        )
     return items
 
 
@@ -84,14 +98,24 @@ def said_by(quote_id: str, speaker_id: str) -> dict:
 def corrected_news(prediction: list[Quote]) -> list[Quote]:
     """What the first annotator makes of the news pre-labels: every kind of correction."""
     moved, restanced, false_quote, kept = prediction
-    moved = Quote(moved.start, moved.end - 1, NEWS[moved.start : moved.end - 1], moved.type, speaker=moved.speaker, stance=moved.stance, id=moved.id)
+    moved = Quote(
+        moved.start,
+        moved.end - 1,
+        NEWS[moved.start : moved.end - 1],
+        moved.type,
+        speaker=moved.speaker,
+        stance=moved.stance,
+        id=moved.id,
+    )
     senator = NEWS.index("Senator Smith")
     restanced = Quote(
         restanced.start, restanced.end, restanced.text, restanced.type,
         speaker=Speaker(senator, senator + len("Senator Smith"), "Senator Smith", "John Smith"),
         stance=Stance("against"), id=restanced.id,
     )  # fmt: skip
-    missed = prelabel(NEWS, 'Turkey would face "very real" sanctions', "Senator Smith", "John Smith", "against", "mixed")
+    missed = prelabel(
+        NEWS, 'Turkey would face "very real" sanctions', "Senator Smith", "John Smith", "against", "mixed"
+    )
     missed.id = "Zx81kPq3"
     return [moved, restanced, kept, missed]
 
@@ -107,7 +131,9 @@ class Scenario:
 def scenario(studio) -> Scenario:
     client = labelstudio.connect(studio.url, studio.api_key)
     project = client.projects.create(title=PROJECT, label_config=labelstudio.label_config())
-    client.projects.import_tasks(id=project.id, request=[labelstudio.document_to_task(d) for d in prelabelled_documents()])
+    client.projects.import_tasks(
+        id=project.id, request=[labelstudio.document_to_task(d) for d in prelabelled_documents()]
+    )
     tasks = {task.data["doc_id"]: task.id for task in client.tasks.list(project=project.id)}
     prediction = {doc_id: client.predictions.list(task=task_id)[0] for doc_id, task_id in tasks.items()}
     second = client.users.create(username="second-annotator", email=ANNOTATOR, password="second-annotator-pw-1")
@@ -116,7 +142,11 @@ def scenario(studio) -> Scenario:
     first_result = labelstudio.quotes_to_result(corrected_news(news_prediction))
     # The second annotator accepts the pre-labels but deletes the false quote.
     false_id = news_prediction[2].id
-    second_result = [item for item in prediction["news"].result if false_id not in (item.get("id"), item.get("from_id"), item.get("to_id"))]
+    second_result = [
+        item
+        for item in prediction["news"].result
+        if false_id not in (item.get("id"), item.get("from_id"), item.get("to_id"))
+    ]
     # The emoji document, annotated in the browser: the pre-label accepted, a missed quote added.
     emoji_result = [
         *prediction["emoji"].result,
@@ -131,7 +161,9 @@ def scenario(studio) -> Scenario:
         ("skipped", [], {"was_cancelled": True}),
     ]
     for doc_id, result, extra in annotations:
-        client.annotations.create(id=tasks[doc_id], result=result, parent_prediction=prediction[doc_id].id, lead_time=12.5, **extra)
+        client.annotations.create(
+            id=tasks[doc_id], result=result, parent_prediction=prediction[doc_id].id, lead_time=12.5, **extra
+        )
     quote_regions = sum(
         1
         for task_id in tasks.values()
@@ -140,7 +172,12 @@ def scenario(studio) -> Scenario:
         for item in annotation.result
         if item.get("from_name") == "label" and item["value"]["labels"] == ["Quote"]
     )
-    news_ids = {"moved": news_prediction[0].id, "restanced": news_prediction[1].id, "false": false_id, "kept": news_prediction[3].id}
+    news_ids = {
+        "moved": news_prediction[0].id,
+        "restanced": news_prediction[1].id,
+        "false": false_id,
+        "kept": news_prediction[3].id,
+    }
     return Scenario(tasks, news_ids, quote_regions)
 
 
@@ -151,7 +188,9 @@ def annotate_cli(*args: str) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def export(studio, scenario, tmp_path_factory) -> Path:
     output = tmp_path_factory.mktemp("exports") / PROJECT
-    done = annotate_cli("export", "--project", PROJECT, "--output", str(output), "--url", studio.url, "--api-key", studio.api_key)
+    done = annotate_cli(
+        "export", "--project", PROJECT, "--output", str(output), "--url", studio.url, "--api-key", studio.api_key
+    )
     assert done.returncode == 0, done.stderr
     assert "1 task(s) without annotation, 1 cancelled annotation(s)" in done.stdout
     assert f"{scenario.quote_regions} quotes in 3 annotations of 2 tasks" in done.stdout
@@ -199,7 +238,11 @@ def test_emoji_before_a_quote_keeps_offsets_right(quotes):
     accepted, added = rows["We will buy more systems,"], rows["talks would go on"]
     assert (accepted["quote_start"], accepted["speaker_text"]) == (EMOJI_NEWS.index("We will"), "Erdogan")
     assert accepted["prelabel_status"] == "kept"
-    assert (added["speaker_start"], added["speaker_name"], added["prelabel_status"]) == (EMOJI_NEWS.index("Ankara"), "Turkish government", "added")
+    assert (added["speaker_start"], added["speaker_name"], added["prelabel_status"]) == (
+        EMOJI_NEWS.index("Ankara"),
+        "Turkish government",
+        "added",
+    )
 
 
 @pytest.mark.studio
@@ -214,15 +257,31 @@ def test_every_correction_is_in_the_dataset(scenario, quotes):
 
     restanced = first[ids["restanced"]]
     assert (named(quotes, restanced, "stance"), named(quotes, restanced, "prelabel_stance")) == ("against", "none")
-    assert (restanced["speaker_text"], restanced["speaker_name"], restanced["prelabel_speaker_name"]) == ("Senator Smith", "John Smith", "Pentagon")
-    assert (restanced["prelabel_status"], restanced["stance_changed"], restanced["speaker_changed"]) == ("edited", True, True)
+    assert (restanced["speaker_text"], restanced["speaker_name"], restanced["prelabel_speaker_name"]) == (
+        "Senator Smith",
+        "John Smith",
+        "Pentagon",
+    )
+    assert (restanced["prelabel_status"], restanced["stance_changed"], restanced["speaker_changed"]) == (
+        "edited",
+        True,
+        True,
+    )
 
     kept = first[ids["kept"]]
-    assert (kept["prelabel_status"], kept["speaker_name"], kept["model_version"]) == ("kept", "Rosoboronexport", MODEL_VERSION)
+    assert (kept["prelabel_status"], kept["speaker_name"], kept["model_version"]) == (
+        "kept",
+        "Rosoboronexport",
+        MODEL_VERSION,
+    )
 
     added = first["Zx81kPq3"]
     assert added["quote_text"] == 'Turkey would face "very real" sanctions'
-    assert (named(quotes, added, "type"), named(quotes, added, "stance"), added["speaker_name"]) == ("mixed", "against", "John Smith")
+    assert (named(quotes, added, "type"), named(quotes, added, "stance"), added["speaker_name"]) == (
+        "mixed",
+        "against",
+        "John Smith",
+    )
     assert (added["prelabel_status"], added["prelabel_stance"], added["prelabel_speaker_name"]) == ("added", None, None)
 
     second = [row for row in quotes if row["annotator"] == ANNOTATOR]
@@ -232,7 +291,11 @@ def test_every_correction_is_in_the_dataset(scenario, quotes):
 
 @pytest.mark.studio
 def test_features_are_typed(quotes, documents):
-    for column, names in (("type", ["direct", "indirect", "mixed"]), ("stance", ["favor", "against", "none"]), ("prelabel_stance", ["favor", "against", "none"])):
+    for column, names in (
+        ("type", ["direct", "indirect", "mixed"]),
+        ("stance", ["favor", "against", "none"]),
+        ("prelabel_stance", ["favor", "against", "none"]),
+    ):
         assert isinstance(quotes.features[column], ClassLabel) and quotes.features[column].names == names
     nested = documents.features["quotes"].feature
     assert isinstance(nested["stance"], ClassLabel) and isinstance(nested["type"], ClassLabel)
@@ -296,7 +359,15 @@ def offline_task(prediction: list[Quote], annotation: list[Quote]) -> dict:
         "id": 7,
         "data": {"text": NEWS, "doc_id": "news"},
         "predictions": [{"id": 1, "model_version": MODEL_VERSION, "result": labelstudio.quotes_to_result(prediction)}],
-        "annotations": [{"id": 9, "completed_by": 1, "was_cancelled": False, "parent_prediction": 1, "result": labelstudio.quotes_to_result(annotation)}],
+        "annotations": [
+            {
+                "id": 9,
+                "completed_by": 1,
+                "was_cancelled": False,
+                "parent_prediction": 1,
+                "result": labelstudio.quotes_to_result(annotation),
+            }
+        ],
     }
 
 

@@ -16,7 +16,13 @@ def interface() -> LabelInterface:
 
 
 def region(region_id: str, from_name: str, kind: str, start: int, end: int, **value) -> dict:
-    return {"id": region_id, "from_name": from_name, "to_name": "text", "type": kind, "value": {"start": start, "end": end, **value}}
+    return {
+        "id": region_id,
+        "from_name": from_name,
+        "to_name": "text",
+        "type": kind,
+        "value": {"start": start, "end": end, **value},
+    }
 
 
 def test_config_is_valid_and_has_the_expected_controls(interface):
@@ -65,10 +71,24 @@ def test_result_round_trips_quotes_with_emoji_before_them(interface):
     first, speaker_text, second = "We bought it,", "the minister", "it was a mistake"
     at, spoken_by, later = text.index(first), text.index(speaker_text), text.index(second)
     quotes = [
-        Quote(at, at + len(first), first, type="direct", speaker=Speaker(spoken_by, spoken_by + len(speaker_text), speaker_text, "Hulusi Akar"),
-              stance=Stance("favor", {"favor": 1.0, "against": 0.0, "none": 0.0}), id="q1"),  # fmt: skip
-        Quote(later, later + len(second), second, type="indirect", stance=Stance("against", {"favor": 0.0, "against": 1.0, "none": 0.0}), id="q2",
-              rule="trailing-cue"),  # fmt: skip
+        Quote(
+            at,
+            at + len(first),
+            first,
+            type="direct",
+            speaker=Speaker(spoken_by, spoken_by + len(speaker_text), speaker_text, "Hulusi Akar"),
+            stance=Stance("favor", {"favor": 1.0, "against": 0.0, "none": 0.0}),
+            id="q1",
+        ),  # fmt: skip
+        Quote(
+            later,
+            later + len(second),
+            second,
+            type="indirect",
+            stance=Stance("against", {"favor": 0.0, "against": 1.0, "none": 0.0}),
+            id="q2",
+            rule="trailing-cue",
+        ),  # fmt: skip
     ]
     result = quotes_to_result(quotes)
     assert interface.validate_prediction({"result": result}, return_errors=True) == []

@@ -89,7 +89,10 @@ def test_records_follow_the_schema_and_offsets_hold(run, inputs: Path) -> None:
             if span is not None:
                 assert ARTICLE[span["start"] : span["end"]] == span["text"]
     direct = [q for q in quotes if q["type"] == "direct"]
-    assert [q["text"] for q in direct] == ["This is the biggest investment in a generation,", "It will change the north."]
+    assert [q["text"] for q in direct] == [
+        "This is the biggest investment in a generation,",
+        "It will change the north.",
+    ]
     assert {q["speaker"]["name"] for q in direct} == {"Helen Marsh"}
 
 
@@ -101,7 +104,9 @@ def test_label_studio_format_writes_tasks_with_predictions(inputs: Path) -> None
     labels = [r["value"]["labels"][0] for r in tasks[0]["predictions"][0]["result"] if r.get("from_name") == "label"]
     assert "Quote" in labels and "Speaker" in labels
     # the annotator sees each pre-tag's rule in the region's details
-    rules = [r["meta"]["text"] for r in tasks[0]["predictions"][0]["result"] if r.get("value", {}).get("labels") == ["Quote"]]
+    rules = [
+        r["meta"]["text"] for r in tasks[0]["predictions"][0]["result"] if r.get("value", {}).get("labels") == ["Quote"]
+    ]
     assert rules and all(len(text) == 1 and text[0].removeprefix("rule: ") in RULES for text in rules)
 
 

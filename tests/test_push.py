@@ -9,13 +9,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import SEEDS_DIR, free_port
 
 from annotate import labelstudio
 from annotate.data import Document, Stance
 from annotate.documents import iter_documents
 from annotate.pipeline import Prelabeller
-
-from conftest import SEEDS_DIR, free_port
 
 pytestmark = pytest.mark.studio
 
@@ -25,8 +24,12 @@ PROJECT = "push-test"
 
 def annotate(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     # A clean environment and working folder: no embedded credentials or LABEL_STUDIO_* leak in.
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("LABEL_STUDIO_", "ANNOTATE_")) or k == "ANNOTATE_CACHE"}
-    return subprocess.run([str(ANNOTATE), *args], cwd=cwd, env={**base, **(env or {})}, capture_output=True, text=True, timeout=600)
+    base = {
+        k: v for k, v in os.environ.items() if not k.startswith(("LABEL_STUDIO_", "ANNOTATE_")) or k == "ANNOTATE_CACHE"
+    }
+    return subprocess.run(
+        [str(ANNOTATE), *args], cwd=cwd, env={**base, **(env or {})}, capture_output=True, text=True, timeout=600
+    )
 
 
 def counts(line: str) -> tuple[int, int, int]:
@@ -39,7 +42,9 @@ def counts(line: str) -> tuple[int, int, int]:
 def first_push(studio, tmp_path_factory):
     """Seeds pushed once with the legacy token given as options."""
     cwd = tmp_path_factory.mktemp("push")
-    result = annotate("push", str(SEEDS_DIR), "--project", PROJECT, "--url", studio.url, "--api-key", studio.api_key, cwd=cwd)
+    result = annotate(
+        "push", str(SEEDS_DIR), "--project", PROJECT, "--url", studio.url, "--api-key", studio.api_key, cwd=cwd
+    )
     return cwd, result
 
 
@@ -73,7 +78,9 @@ def test_push_again_skips_and_adds_only_new_documents_with_a_personal_access_tok
     assert counts(again.stdout) == (0, 5, 0)
 
     new = tmp_path / "new.txt"
-    new.write_text('Officials met in Ankara. "We will not give up the system," the minister told reporters.\n', encoding="utf-8")
+    new.write_text(
+        'Officials met in Ankara. "We will not give up the system," the minister told reporters.\n', encoding="utf-8"
+    )
     more = annotate("push", str(SEEDS_DIR), str(new), "--project", PROJECT, cwd=cwd, env=env)
     assert more.returncode == 0, more.stderr
     assert counts(more.stdout) == (1, 5, 0)
@@ -82,14 +89,26 @@ def test_push_again_skips_and_adds_only_new_documents_with_a_personal_access_tok
 
 
 def test_embedded_credentials_are_used_when_no_key_is_given(studio, tmp_path):
-    result = annotate("push", str(SEEDS_DIR), "--project", "embedded-default", "--data-dir", str(studio.data_dir), cwd=tmp_path)
+    result = annotate(
+        "push", str(SEEDS_DIR), "--project", "embedded-default", "--data-dir", str(studio.data_dir), cwd=tmp_path
+    )
     assert result.returncode == 0, result.stderr
     assert counts(result.stdout) == (5, 0, 0)
 
 
 def test_the_embedded_token_is_not_sent_to_another_server(studio, tmp_path):
     other = f"http://127.0.0.1:{free_port()}"
-    result = annotate("push", str(SEEDS_DIR), "--project", "elsewhere", "--url", other, "--data-dir", str(studio.data_dir), cwd=tmp_path)
+    result = annotate(
+        "push",
+        str(SEEDS_DIR),
+        "--project",
+        "elsewhere",
+        "--url",
+        other,
+        "--data-dir",
+        str(studio.data_dir),
+        cwd=tmp_path,
+    )
     assert result.returncode == 1
     assert result.stderr.strip().startswith("error: no Label Studio API key")
 
@@ -119,7 +138,10 @@ def test_connection_problems_end_in_one_line_without_the_token(studio, tmp_path,
         "wrong url": (f"{studio.url}/not-label-studio", studio.api_key),
         "wrong legacy token": (studio.url, "0123456789abcdef0123456789abcdef01234567"),
         # A well-formed JWT whose signature the server rejects.
-        "wrong personal access token": (studio.url, studio.pat[:-4] + ("AAAA" if not studio.pat.endswith("AAAA") else "BBBB")),
+        "wrong personal access token": (
+            studio.url,
+            studio.pat[:-4] + ("AAAA" if not studio.pat.endswith("AAAA") else "BBBB"),
+        ),
     }[case]
     result = annotate("push", str(SEEDS_DIR), "--project", PROJECT, "--url", url, "--api-key", key, cwd=tmp_path)
     assert result.returncode == 1
@@ -135,7 +157,9 @@ def test_connection_problems_end_in_one_line_without_the_token(studio, tmp_path,
 def test_push_counts_the_projects_corrected_tasks_as_evidence_about_their_speakers(studio):
     """An annotator said a speaker argues against; that speaker's next, doubtful quote leans against too."""
     client = labelstudio.connect(studio.url, studio.api_key)
-    earlier = Document("earlier", 'Kemal Arin spoke to reporters on Monday.\n\n"The talks will go on next week," Kemal Arin said.\n')
+    earlier = Document(
+        "earlier", 'Kemal Arin spoke to reporters on Monday.\n\n"The talks will go on next week," Kemal Arin said.\n'
+    )
     later_text = 'Officials met again on Friday.\n\n"We will see what the coming days bring," Kemal Arin said.\n'
     labelstudio.push_documents(client, "pool-corrected", [earlier], Prelabeller)
     project = labelstudio.get_project(client, "pool-corrected")

@@ -52,7 +52,8 @@ def test_noun_objects_are_not_reported_speech() -> None:
 
 def test_according_to_before_and_after() -> None:
     assert spans("According to the port authority, the ship will dock on Sunday.") == [
-        ("indirect", "the ship will dock on Sunday")]
+        ("indirect", "the ship will dock on Sunday")
+    ]
     quotes = find_quotes("The ship will dock on Sunday, according to the port authority.")
     assert [(q.type, q.text) for q in quotes] == [("indirect", "The ship will dock on Sunday")]
     assert quotes[0].cue.text == "according to"
@@ -107,21 +108,27 @@ def test_report_of_a_report_keeps_the_inner_clause() -> None:
 
 
 def test_multi_paragraph_quote_is_one_quote_per_paragraph() -> None:
-    text = ('“The company has doubled its output this year. We hired 200 people.\n\n'
-            '“Next year we plan to open two more plants,” chief executive Lena Holm said.')
+    text = (
+        "“The company has doubled its output this year. We hired 200 people.\n\n"
+        "“Next year we plan to open two more plants,” chief executive Lena Holm said."
+    )
     quotes = find_quotes(text)
     assert [q.text for q in quotes] == [
         "The company has doubled its output this year. We hired 200 people.",
-        "Next year we plan to open two more plants,"]
+        "Next year we plan to open two more plants,",
+    ]
     assert all("Lena Holm" in q.speaker.text for q in quotes)
 
 
 def test_floating_quote_follows_an_attributed_one() -> None:
-    text = ('“The harvest was the worst in a decade,” farmer Jan Visser said.\n\n'
-            '“We lost almost everything to the floods.”')
+    text = (
+        "“The harvest was the worst in a decade,” farmer Jan Visser said.\n\n“We lost almost everything to the floods.”"
+    )
     quotes = find_quotes(text)
-    assert [q.text for q in quotes] == ["The harvest was the worst in a decade,",
-                                        "We lost almost everything to the floods."]
+    assert [q.text for q in quotes] == [
+        "The harvest was the worst in a decade,",
+        "We lost almost everything to the floods.",
+    ]
     assert quotes[1].cue is None
 
 
@@ -135,9 +142,11 @@ def test_scare_quotes_are_not_quotes() -> None:
 
 
 def test_unbalanced_marks_stay_in_their_paragraph() -> None:
-    text = ("The chairman said “the board will meet on Friday and decide.\n\n"
-            "Shares fell 3% in early trading. Analysts expect a loss.\n\n"
-            "A strike was averted.” The union was pleased.")
+    text = (
+        "The chairman said “the board will meet on Friday and decide.\n\n"
+        "Shares fell 3% in early trading. Analysts expect a loss.\n\n"
+        "A strike was averted.” The union was pleased."
+    )
     quotes = find_quotes(text)
     assert quotes, "the unclosed passage is still a quote"
     for quote in quotes:
@@ -146,7 +155,7 @@ def test_unbalanced_marks_stay_in_their_paragraph() -> None:
 
 
 def test_closing_mark_without_opening_closes_the_passage_since_the_previous_quote() -> None:
-    text = ('"We will cut costs," Karl Weiss said at the meeting. We will also sell two units. "')
+    text = '"We will cut costs," Karl Weiss said at the meeting. We will also sell two units. "'
     quotes = find_quotes(text)
     assert [q.text for q in quotes] == ["We will cut costs,", "We will also sell two units."]
 
@@ -158,18 +167,22 @@ def test_unicode_whitespace() -> None:
 
 
 def test_boilerplate_headlines_and_tags_yield_no_quotes() -> None:
-    text = ("READ MORE: Minister says “no return” to old rules, officials said\n\n"
-            "Read more: Mayor says the bridge will reopen\n\n"
-            "Tags: politics, economy\n\n"
-            "Mayor says bridge will reopen in May")
+    text = (
+        "READ MORE: Minister says “no return” to old rules, officials said\n\n"
+        "Read more: Mayor says the bridge will reopen\n\n"
+        "Tags: politics, economy\n\n"
+        "Mayor says bridge will reopen in May"
+    )
     assert find_quotes(text) == []
 
 
 def test_offsets_are_exact_on_every_quote() -> None:
-    text = ("PARIS (AP) — The museum will close for repairs, its director, Claire Dubois, said on Monday.\n\n"
-            "“It breaks my heart,” she told reporters. “But the roof is leaking.”\n\n"
-            "According to the culture ministry, the works will cost 40\u00a0million euros.\n\n"
-            "Dubois added that the collection would tour abroad, calling it “a chance to be seen.”")
+    text = (
+        "PARIS (AP) — The museum will close for repairs, its director, Claire Dubois, said on Monday.\n\n"
+        "“It breaks my heart,” she told reporters. “But the roof is leaking.”\n\n"
+        "According to the culture ministry, the works will cost 40\u00a0million euros.\n\n"
+        "Dubois added that the collection would tour abroad, calling it “a chance to be seen.”"
+    )
     quotes = find_quotes(text)
     assert len(quotes) == 5
     assert [q.start for q in quotes] == sorted(q.start for q in quotes)
@@ -214,8 +227,10 @@ def test_time_is_linear_on_one_huge_paragraph() -> None:
 
 
 def test_trailing_attribution_followed_by_an_adverbial_tail() -> None:
-    text = ("The port will stay open all winter, Harbour Master Ines Duarte said on Friday, despite warnings from "
-            "unions that the cranes were unsafe.")
+    text = (
+        "The port will stay open all winter, Harbour Master Ines Duarte said on Friday, despite warnings from "
+        "unions that the cranes were unsafe."
+    )
     quotes = find_quotes(text)
     assert [(q.type, q.text) for q in quotes] == [("indirect", "The port will stay open all winter")]
     assert quotes[0].speaker.text == "Harbour Master Ines Duarte"
@@ -225,8 +240,9 @@ def test_a_phrase_before_a_trailing_cue_that_is_no_clause_is_no_quote() -> None:
     assert find_quotes("After a two-hour meeting in Oslo, Lena Berg told reporters about the plans.") == []
 
 
-@pytest.mark.parametrize("aside", ["speaking on condition of anonymity", "asked about the strike",
-                                   "usually a critic of the board"])
+@pytest.mark.parametrize(
+    "aside", ["speaking on condition of anonymity", "asked about the strike", "usually a critic of the board"]
+)
 def test_aside_between_subject_and_cue(aside: str) -> None:
     quotes = find_quotes(f"A senior company official, {aside}, said the plant would reopen in May.")
     assert [(q.type, q.text) for q in quotes] == [("indirect", "the plant would reopen in May")]
@@ -239,8 +255,10 @@ def test_told_then_adding_that_gives_one_quote_per_clause() -> None:
 
 
 def test_inverted_attribution_with_appositive_yields_no_name_quote() -> None:
-    text = ("“Costs are under control,” said Nadia Farah, chief financial officer of Delta Rail. "
-            "“We will meet our targets.”")
+    text = (
+        "“Costs are under control,” said Nadia Farah, chief financial officer of Delta Rail. "
+        "“We will meet our targets.”"
+    )
     quotes = find_quotes(text)
     assert [q.text for q in quotes] == ["Costs are under control,", "We will meet our targets."]
     assert quotes[0].speaker.text == "Nadia Farah"
@@ -268,9 +286,11 @@ def test_said_no_as_determiner_versus_refusal() -> None:
 
 
 def test_colon_paragraph_introduces_the_next_paragraph_quote() -> None:
-    text = ("Rain fell all day. “We are ready,” coach Ida Holm said.\n\n"
-            "Team captain Aron Lind added:\n\n"
-            "“We have trained for this match all year and we will not lose it.”")
+    text = (
+        "Rain fell all day. “We are ready,” coach Ida Holm said.\n\n"
+        "Team captain Aron Lind added:\n\n"
+        "“We have trained for this match all year and we will not lose it.”"
+    )
     quotes = find_quotes(text)
     assert [q.speaker.text for q in quotes] == ["coach Ida Holm", "Team captain Aron Lind"]
     assert quotes[1].cue.text == "added"
@@ -293,10 +313,14 @@ def test_according_to_after_an_attributed_quotation_is_only_the_channel() -> Non
 
 
 def test_british_single_quotes_hold_nested_double_quotes() -> None:
-    text = ("‘It was a great night,’ coach Ida Holm said. ‘My assistant turned to me and said, “Is this real?” "
-            "I had no answer.’")
+    text = (
+        "‘It was a great night,’ coach Ida Holm said. ‘My assistant turned to me and said, “Is this real?” "
+        "I had no answer.’"
+    )
     assert [q.text for q in find_quotes(text)] == [
-        "It was a great night,", "My assistant turned to me and said, “Is this real?” I had no answer."]
+        "It was a great night,",
+        "My assistant turned to me and said, “Is this real?” I had no answer.",
+    ]
 
 
 def test_short_quoted_sentence_is_an_utterance_not_a_scare_quote() -> None:
@@ -319,14 +343,22 @@ def test_writers_comment_after_the_report_is_not_content() -> None:
     assert spans(text) == [("indirect", "it would close two plants")]
 
 
-@pytest.mark.parametrize(("subject", "mention"), [
-    ("Jonathan Eames, prosecuting,", "Jonathan Eames"),
-    ("The 51-year-old, whose own shop was flooded,", "The 51-year-old"),
-    (("Karl Weiss, who had been criticised by a section of the local press after an error in the final weeks of "
-      "the season,"), "Karl Weiss"),
-    ("Anna Berg, a member of the Health, Education and Pensions Committee,", "Anna Berg"),
-    ("Her lawyer, Anjali Mistry,", "Anjali Mistry"),
-])
+@pytest.mark.parametrize(
+    ("subject", "mention"),
+    [
+        ("Jonathan Eames, prosecuting,", "Jonathan Eames"),
+        ("The 51-year-old, whose own shop was flooded,", "The 51-year-old"),
+        (
+            (
+                "Karl Weiss, who had been criticised by a section of the local press after an error in the final weeks of "
+                "the season,"
+            ),
+            "Karl Weiss",
+        ),
+        ("Anna Berg, a member of the Health, Education and Pensions Committee,", "Anna Berg"),
+        ("Her lawyer, Anjali Mistry,", "Anjali Mistry"),
+    ],
+)
 def test_subject_before_a_set_off_aside(subject: str, mention: str) -> None:
     quotes = find_quotes(f"{subject} told the court the money had been repaid.")
     assert [(q.text, q.speaker.text) for q in quotes] == [("the money had been repaid", mention)]
@@ -342,7 +374,8 @@ def test_coordinated_cue_takes_the_sentence_subject() -> None:
     assert [(q.text, q.speaker.text) for q in quotes] == [("prices would rise", "MP Jelena Horvat")]
     # "added" coordinated inside the content is an ordinary verb, not a second report
     assert spans("The firm said it was working with customers and had added shifts at two plants.") == [
-        ("indirect", "it was working with customers and had added shifts at two plants")]
+        ("indirect", "it was working with customers and had added shifts at two plants")
+    ]
 
 
 def test_relative_who_before_a_cue_refers_to_the_noun_before_it() -> None:
@@ -352,7 +385,8 @@ def test_relative_who_before_a_cue_refers_to_the_noun_before_it() -> None:
 
 def test_noun_taking_cue_without_that_needs_a_subject_and_auxiliary() -> None:
     assert spans("The manager claimed the goal should have been ruled out.") == [
-        ("indirect", "the goal should have been ruled out")]
+        ("indirect", "the goal should have been ruled out")
+    ]
     assert find_quotes("The rebels claimed responsibility for the attack, which was the worst in years.") == []
 
 
@@ -364,7 +398,8 @@ def test_participle_after_a_subordinate_clause_takes_that_clause_subject() -> No
 
 def test_according_to_a_document_and_before_a_coordinated_clause() -> None:
     assert spans("According to a regulatory filing, the group had 3 billion crowns in cash.") == [
-        ("indirect", "the group had 3 billion crowns in cash")]
+        ("indirect", "the group had 3 billion crowns in cash")
+    ]
     quotes = find_quotes("Nurses earned about $30 an hour, according to the Labor Department, and many quit.")
     assert [(q.text, q.speaker.text) for q in quotes] == [("Nurses earned about $30 an hour", "the Labor Department")]
 
@@ -380,7 +415,8 @@ def test_more_verbs_invert_after_a_quotation() -> None:
 
 def test_plural_present_and_that_only_cues() -> None:
     assert spans("Officials insist the purchase was forced on them.") == [
-        ("indirect", "the purchase was forced on them")]
+        ("indirect", "the purchase was forced on them")
+    ]
     assert spans("Officials claim progress is being made.") == [("indirect", "progress is being made")]
     assert find_quotes("The claim was rejected by the court on Monday.") == []
 
@@ -400,11 +436,14 @@ def test_capitalised_name_particle_opens_a_surname() -> None:
     assert [q.speaker.text for q in quotes] == ["Van Hollen"]
 
 
-@pytest.mark.parametrize(("subject", "mention"), [
-    ("Sen. Jane Roe, D-Md., a co-sponsor,", "Sen. Jane Roe"),
-    ("Sen. John Doe, R-S.C.,", "Sen. John Doe"),
-    ("Ali Demir, the head of the Defence Agency (DA), which was sanctioned in 2020,", "Ali Demir"),
-])
+@pytest.mark.parametrize(
+    ("subject", "mention"),
+    [
+        ("Sen. Jane Roe, D-Md., a co-sponsor,", "Sen. Jane Roe"),
+        ("Sen. John Doe, R-S.C.,", "Sen. John Doe"),
+        ("Ali Demir, the head of the Defence Agency (DA), which was sanctioned in 2020,", "Ali Demir"),
+    ],
+)
 def test_party_tags_and_parenthesised_names_are_asides(subject: str, mention: str) -> None:
     quotes = find_quotes(f"{subject} said the sale was a risk.")
     assert [(q.text, q.speaker.text) for q in quotes] == [("the sale was a risk", mention)]
@@ -427,14 +466,16 @@ def test_unidentified_group_in_a_place_is_no_source() -> None:
 
 
 def test_embedded_post_is_its_authors_quotation() -> None:
-    text = ("The minister also weighed in on X:\n\n"
-            "The issue is closed. pic.twitter.com/abc123 — Jane Roe (@janeroe) June 3, 2023\n")
+    text = (
+        "The minister also weighed in on X:\n\n"
+        "The issue is closed. pic.twitter.com/abc123 — Jane Roe (@janeroe) June 3, 2023\n"
+    )
     quotes = find_quotes(text)
     assert [(q.type, q.text, q.speaker.text) for q in quotes] == [("direct", "The issue is closed.", "Jane Roe")]
 
 
 def test_partial_quotation_closing_a_sentence_ends_it() -> None:
-    text = ('She said the plan was "a costly mistake." "Nobody asked the farmers," she said.')
+    text = 'She said the plan was "a costly mistake." "Nobody asked the farmers," she said.'
     assert spans(text) == [("mixed", 'the plan was "a costly mistake."'), ("direct", "Nobody asked the farmers,")]
 
 
@@ -447,9 +488,11 @@ def test_coordinated_that_clause_belongs_to_the_first_cue() -> None:
 
 @pytest.mark.parametrize(
     ("sentence", "mention"),
-    [("A senior official in Lisbon, who asked not to be named, said the talks had failed.", "A senior official"),
-     ("An aide close to the governor said the talks had failed.", "An aide"),
-     ("An official at the finance ministry said the talks had failed.", "An official")],
+    [
+        ("A senior official in Lisbon, who asked not to be named, said the talks had failed.", "A senior official"),
+        ("An aide close to the governor said the talks had failed.", "An aide"),
+        ("An official at the finance ministry said the talks had failed.", "An official"),
+    ],
     ids=["in-place", "close-to", "at-organisation"],
 )
 def test_a_role_before_a_place_or_organisation_is_the_source(sentence: str, mention: str) -> None:
@@ -462,8 +505,7 @@ def test_a_capitalised_title_before_a_place_keeps_the_name() -> None:
 
 
 def test_surname_with_a_lower_case_arabic_article() -> None:
-    text = ('Omar al-Hassan, head of the council, said the vote was delayed. '
-            '"We will wait," al-Hassan said.')
+    text = 'Omar al-Hassan, head of the council, said the vote was delayed. "We will wait," al-Hassan said.'
     assert [q.speaker.text for q in find_quotes(text)] == ["Omar al-Hassan", "al-Hassan"]
 
 
@@ -481,8 +523,10 @@ def test_lower_case_title_opens_an_appositive() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["Sen. Ann Cole (D-Ore.) said the bill would pass.",
-     "Sen. Ann Cole (D-Ore.), a member of the budget panel, said the bill would pass."],
+    [
+        "Sen. Ann Cole (D-Ore.) said the bill would pass.",
+        "Sen. Ann Cole (D-Ore.), a member of the budget panel, said the bill would pass.",
+    ],
 )
 def test_party_tag_in_parentheses_is_not_the_source(text: str) -> None:
     assert [(q.text, q.speaker.text) for q in find_quotes(text)] == [("the bill would pass", "Sen. Ann Cole")]
@@ -495,7 +539,8 @@ def test_everyone_is_no_source() -> None:
 def test_according_to_an_anonymous_source_with_a_modifier() -> None:
     text = "The merger will be announced next week, according to an executive familiar with the talks."
     assert [(q.text, q.speaker.text) for q in find_quotes(text)] == [
-        ("The merger will be announced next week", "an executive")]
+        ("The merger will be announced next week", "an executive")
+    ]
     text = "The plant will close, according to an official who asked not to be named."
     assert [(q.text, q.speaker.text) for q in find_quotes(text)] == [("The plant will close", "an official")]
 
@@ -516,7 +561,8 @@ def test_opinion_frame_names_the_possessive_as_source() -> None:
 def test_a_belief_opening_a_report_is_part_of_it() -> None:
     text = "The mayor said the council hoped the bridge would reopen in May."
     assert [(q.text, q.speaker.text) for q in find_quotes(text)] == [
-        ("the council hoped the bridge would reopen in May", "The mayor")]
+        ("the council hoped the bridge would reopen in May", "The mayor")
+    ]
     # on its own, a hope with "that" is still reported
     assert spans("The council hoped that the bridge would reopen.") == [("indirect", "the bridge would reopen")]
 
@@ -524,7 +570,8 @@ def test_a_belief_opening_a_report_is_part_of_it() -> None:
 def test_an_age_without_its_closing_comma_before_the_cue() -> None:
     text = "Dale Morton, 67 said the plant had been closed for years."
     assert [(q.text, q.speaker.text) for q in find_quotes(text)] == [
-        ("the plant had been closed for years", "Dale Morton")]
+        ("the plant had been closed for years", "Dale Morton")
+    ]
 
 
 def test_lower_case_elided_particle_in_a_surname() -> None:
@@ -536,10 +583,10 @@ def test_an_abbreviation_before_an_opening_quotation_ends_the_sentence() -> None
     text = '"We are closing," said Ben Hale, who runs a shop on Elm st. "Nobody comes any more."'
     assert spans(text) == [("direct", "We are closing,"), ("direct", "Nobody comes any more.")]
     # a title before a name, or an acronym before a quoted term, does not end it
-    assert spans('Dr. Lee said the wards were "full to bursting."') == [
-        ("mixed", 'the wards were "full to bursting."')]
+    assert spans('Dr. Lee said the wards were "full to bursting."') == [("mixed", 'the wards were "full to bursting."')]
     assert spans('Lee said the U.S. "Patriot" system was too costly.') == [
-        ("mixed", 'the U.S. "Patriot" system was too costly')]
+        ("mixed", 'the U.S. "Patriot" system was too costly')
+    ]
 
 
 def test_a_lead_repeated_as_a_header_line_gives_one_quote() -> None:

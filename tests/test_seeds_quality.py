@@ -10,9 +10,9 @@ import importlib.util
 import json
 from pathlib import Path
 
-from annotate.documents import iter_documents
-
 from conftest import SEEDS_DIR
+
+from annotate.documents import iter_documents
 
 DATA = Path(__file__).resolve().parent / "data"
 

@@ -12,7 +12,7 @@ from sentence_transformers import SentenceTransformer
 from sentence_transformers.sentence_transformer.modules import Pooling, Transformer
 from transformers import BertConfig, BertForSequenceClassification, BertModel, BertTokenizerFast
 
-from annotate.data import STANCE_LABELS, Quote, Speaker, Span, Stance
+from annotate.data import STANCE_LABELS, Quote, Span, Speaker, Stance
 from annotate.errors import UserError
 from annotate.extract import Layout
 from annotate.stance import (
@@ -36,7 +36,11 @@ def item(text: str, speaker: str = "", side: str | None = None, document: int = 
     return StanceItem(text, speaker, side, document)
 
 
-QUOTES = [item("turkey will keep the russian missiles", "Minister"), item("nato sanctions"), item("the weather is nice")]
+QUOTES = [
+    item("turkey will keep the russian missiles", "Minister"),
+    item("nato sanctions"),
+    item("the weather is nice"),
+]
 
 
 def tiny_bert(folder, id2label: dict[int, str] | None = None):
@@ -102,7 +106,9 @@ def tiny_sbert(tmp_path):
     base = tiny_bert(tmp_path / "tiny-bert")
     transformer = Transformer(str(base), max_seq_length=64)
     folder = tmp_path / "tiny-sbert"
-    SentenceTransformer(modules=[transformer, Pooling(transformer.get_embedding_dimension())], device="cpu").save(str(folder))
+    SentenceTransformer(modules=[transformer, Pooling(transformer.get_embedding_dimension())], device="cpu").save(
+        str(folder)
+    )
     return folder
 
 
@@ -120,7 +126,9 @@ def test_an_encoder_gets_a_head_learned_from_the_target_once(tmp_path, target, m
     assert again.version == model.version and again.head.weight.equal(model.head.weight)
     # An edited target is another target: it trains anew, under another version.
     edited = tmp_path / "edited.yaml"
-    edited.write_text((SOURCE_TARGET.read_text(encoding="utf-8")).replace("name: s400", "name: s400\n# edited"), encoding="utf-8")
+    edited.write_text(
+        (SOURCE_TARGET.read_text(encoding="utf-8")).replace("name: s400", "name: s400\n# edited"), encoding="utf-8"
+    )
     other = load_stance_model(str(folder), load_target(edited), on_training=lambda: trainings.append(1))
     assert trainings == [1, 1] and other.version != model.version
 
@@ -143,12 +151,18 @@ def test_named_speakers_pool_across_documents_and_unnamed_ones_within_their_docu
     alone = default_model.predict([item(doubtful, "Ada Demir", document=2)])[0]
     named = default_model.predict([item(favor, "Ada Demir", document=1), item(doubtful, "Ada Demir", document=2)])[1]
     assert named.scores["favor"] > alone.scores["favor"]
-    unnamed = default_model.predict([item(favor, "a senior official", document=1), item(doubtful, "a senior official", document=2)])[1]
-    assert unnamed.scores == pytest.approx(default_model.predict([item(doubtful, "a senior official", document=2)])[0].scores)
+    unnamed = default_model.predict(
+        [item(favor, "a senior official", document=1), item(doubtful, "a senior official", document=2)]
+    )[1]
+    assert unnamed.scores == pytest.approx(
+        default_model.predict([item(doubtful, "a senior official", document=2)])[0].scores
+    )
     # A memory shared between calls carries the evidence from one call to the next.
     memory = SpeakerMemory()
     default_model.predict([item(favor, "Ada Demir", document=1)], memory)
-    assert default_model.predict([item(doubtful, "Ada Demir", document=2)], memory)[0].scores == pytest.approx(named.scores)
+    assert default_model.predict([item(doubtful, "Ada Demir", document=2)], memory)[0].scores == pytest.approx(
+        named.scores
+    )
 
 
 @pytest.mark.parametrize(
@@ -174,6 +188,7 @@ def test_speaker_description_reads_titles_and_appositives():
         "Defence Minister Kemal Arin met his Russian counterpart, Oleg Varin, on Monday. "
         "Arin, a former general, said the talks went well. Sen. Ann Cole (R-Ohio) disagreed."
     )
+
     def mention(name: str) -> Speaker:
         start = text.index(name)
         return Speaker(start, start + len(name), name, name)
@@ -190,7 +205,13 @@ def test_quote_context_is_the_sentence_with_its_cue_and_speaker():
     end = text.index(",", start) + 1
     cue = text.index("said")
     speaker = text.index("the minister")
-    quote = Quote(start, end, text[start:end], cue=Span(cue, cue + 4, "said"), speaker=Speaker(speaker, speaker + 12, "the minister", "the minister"))
+    quote = Quote(
+        start,
+        end,
+        text[start:end],
+        cue=Span(cue, cue + 4, "said"),
+        speaker=Speaker(speaker, speaker + 12, "the minister", "the minister"),
+    )
     assert quote_context(Layout.of(text), quote) == '"We will not step back," the minister said on Tuesday.'
     # A speaker mention in another paragraph (a quote inheriting it) is not pulled in.
     far = Quote(start, end, text[start:end], speaker=Speaker(0, 5, "Talks", "Talks"))
@@ -219,8 +240,14 @@ def default_model(target):
 def test_default_model_reads_clear_stances(default_model):
     assert default_model.version.startswith("all-MiniLM-L6-v2+s400-")
     texts_and_labels = [
-        ("Ankara will never give up the Russian air defence batteries; the agreement is signed and they arrive soon.", "favor"),
-        ("Buying Russian missiles cannot work with alliance defences, and Washington will punish Ankara with sanctions.", "against"),
+        (
+            "Ankara will never give up the Russian air defence batteries; the agreement is signed and they arrive soon.",
+            "favor",
+        ),
+        (
+            "Buying Russian missiles cannot work with alliance defences, and Washington will punish Ankara with sanctions.",
+            "against",
+        ),
         # Negation: the words of the other side, turned around.
         ("There is no question of Turkey giving up the Russian missiles.", "favor"),
         ("Turkey should not go ahead with the Russian missile purchase.", "against"),
@@ -274,8 +301,16 @@ def test_target_from_yaml_and_toml(tmp_path):
         ("twolabels.yaml", "name: n\ndescription: d\nstatements: {favor: [a], against: [b]}\n", "exactly the keys"),
         ("emptylabel.yaml", "name: n\ndescription: d\nstatements: {favor: [], against: [b], none: [c]}\n", "favor"),
         ("target.json", "{}", "expected a .yaml"),
-        ("badsides.yaml", "name: n\ndescription: d\nstatements: {favor: [a], against: [b], none: [c]}\nsides: {none: [x]}\n", "'sides' must have only"),
-        ("badexamples.yaml", "name: n\ndescription: d\nstatements: {favor: [a], against: [b], none: [c]}\nexamples: {favor: [1]}\n", "examples.favor"),
+        (
+            "badsides.yaml",
+            "name: n\ndescription: d\nstatements: {favor: [a], against: [b], none: [c]}\nsides: {none: [x]}\n",
+            "'sides' must have only",
+        ),
+        (
+            "badexamples.yaml",
+            "name: n\ndescription: d\nstatements: {favor: [a], against: [b], none: [c]}\nexamples: {favor: [1]}\n",
+            "examples.favor",
+        ),
     ],
 )
 def test_bad_target_file_is_one_line_user_error(tmp_path, name, content, message):

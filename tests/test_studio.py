@@ -22,7 +22,11 @@ ANNOTATE = Path(sys.executable).parent / "annotate"
 def studio(*args: str, data_dir: Path) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LABEL_STUDIO_", "ANNOTATE_"))}
     return subprocess.run(
-        [str(ANNOTATE), "studio", *args, "--data-dir", str(data_dir)], env=env, capture_output=True, text=True, timeout=600
+        [str(ANNOTATE), "studio", *args, "--data-dir", str(data_dir)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
 
 

@@ -9,6 +9,7 @@ import sys
 from itertools import cycle, product
 
 import pytest
+
 from annotate.data import Document, Quote, Speaker, Stance
 from annotate.errors import UserError
 from annotate.gold import GoldDocument, Reference, write_gold_dataset
@@ -30,7 +31,11 @@ statements:
 """
 SIGNALS = {"favor": ["frimble", "zestoric"], "against": ["grask", "plonthy"]}
 SUBJECTS = ["The Blorvish quota", "This tandle quota", "The quota plan"]
-FAVOR_AGAINST_TEMPLATES = ["{subject} is {signal} for {group}", "{group} call {subject} {signal}", "Everyone sees that {subject} is {signal}"]
+FAVOR_AGAINST_TEMPLATES = [
+    "{subject} is {signal} for {group}",
+    "{group} call {subject} {signal}",
+    "Everyone sees that {subject} is {signal}",
+]
 NONE_TEMPLATES = [
     "{subject} will be reviewed with {group} on Tuesday",
     "{subject} was announced to {group} at a meeting",
@@ -64,9 +69,17 @@ def as_documents(quotes: list[tuple[str, str]], per_document: int = 4) -> list[G
             text += f'{speaker} said: "'
             start = len(text)
             text += f'{content}." '
-            quote = Quote(start, start + len(content), content, speaker=Speaker(speaker_start, speaker_start + len(speaker), speaker, speaker), stance=Stance(label))
+            quote = Quote(
+                start,
+                start + len(content),
+                content,
+                speaker=Speaker(speaker_start, speaker_start + len(speaker), speaker, speaker),
+                stance=Stance(label),
+            )
             references.append(Reference(quote, [speaker], [label]))
-        documents.append(GoldDocument(Document(f"article-{number}", text), references, task_id=number + 1, annotation_id=number + 1))
+        documents.append(
+            GoldDocument(Document(f"article-{number}", text), references, task_id=number + 1, annotation_id=number + 1)
+        )
     return documents
 
 
@@ -83,9 +96,22 @@ def test_fine_tuned_model_beats_the_zero_shot_default_on_held_out_quotes(tmp_pat
     write_gold_dataset(training, dataset)
     output = tmp_path / "models" / "tandle-v1"
     done = subprocess.run(
-        [*ANNOTATE, "train", "--dataset", str(dataset), "--output", str(output), "--target", str(target),
-         "--test-size", "0.2", "--seed", "3"],
-        capture_output=True, text=True,
+        [
+            *ANNOTATE,
+            "train",
+            "--dataset",
+            str(dataset),
+            "--output",
+            str(output),
+            "--target",
+            str(target),
+            "--test-size",
+            "0.2",
+            "--seed",
+            "3",
+        ],
+        capture_output=True,
+        text=True,
     )
     assert done.returncode == 0, done.stderr
     assert "macro-F1" in done.stdout
@@ -143,7 +169,11 @@ def test_corrections_add_to_what_the_default_knows(tmp_path):
 
 
 def test_train_command_fails_in_one_line_on_a_missing_dataset(tmp_path):
-    done = subprocess.run([*ANNOTATE, "train", "--dataset", str(tmp_path / "none"), "--output", str(tmp_path / "model")], capture_output=True, text=True)
+    done = subprocess.run(
+        [*ANNOTATE, "train", "--dataset", str(tmp_path / "none"), "--output", str(tmp_path / "model")],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 1
     assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
     assert not (tmp_path / "model").exists()

