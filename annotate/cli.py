@@ -157,6 +157,8 @@ def prelabel(
     """Pre-label quotes, speakers and stance in articles."""
     check_output_file(output)
     documents, problems = load_inputs(paths)
+    if problems and not documents:  # a typo in the path: keep whatever the output holds
+        raise fail(f"no input could be read; {output} left as it was")
     prelabeller = build_prelabeller(stance_model, target, batch_size)
     labelled = []
     with progress() as bar:

@@ -150,3 +150,12 @@ def test_rules_lists_every_extraction_rule(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     listed = {r["name"]: r["confidence"] for r in json.loads(result.stdout)}
     assert listed == {name: rule.confidence for name, rule in RULES.items()}
+
+
+def test_a_mistyped_path_leaves_an_existing_output_untouched(inputs: Path, tmp_path: Path) -> None:
+    earlier = tmp_path / "out.jsonl"
+    earlier.write_text('{"id": "kept"}\n', encoding="utf-8")
+    result = annotate("prelabel", "no-such-file.txt", "--output", str(earlier), cwd=inputs)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == f"error: no input could be read; {earlier} left as it was"
+    assert earlier.read_text(encoding="utf-8") == '{"id": "kept"}\n'
