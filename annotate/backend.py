@@ -333,7 +333,7 @@ class ProjectTrainer:
                 info["metrics"]["n"],
             )
         try:
-            model = load_head(output, output.name, self.target, self.encoder)
+            model = load_head(output, None, self.target, self.encoder)
         except BaseException:
             shutil.rmtree(output, ignore_errors=True)  # a model that cannot be served is not kept
             raise

@@ -24,7 +24,7 @@ from .files import atomic_folder
 from .gold import GoldDocument, load_gold
 from .metrics import stance_scores
 from .stance import SideFinder, StanceItem, Target, packaged_encoder, stance_items
-from .stance.learned import Encoder, Head, HeadStance, is_head, learn_head, load_head, save_head
+from .stance.learned import Encoder, Head, HeadStance, head_digest, is_head, learn_head, load_head, save_head
 from .stance.models import locate
 
 METRICS_FILE = "metrics.json"
@@ -194,10 +194,13 @@ def train(
         raise UserError(f"{dataset}: {len(quotes)} labelled quote(s); training needs at least 2")
     train_quotes, test_quotes, stratified = split(quotes, settings.test_size, settings.seed)
     encoder = encoder or base_encoder(base_model, target)
-    model = HeadStance(encoder, learn(train_quotes, target, encoder), output.name, target)
+    head = learn(train_quotes, target, encoder)
+    version = f"{output.name}-{head_digest(head)}"  # unique per training, so Label Studio tells runs apart
+    model = HeadStance(encoder, head, version, target)
     with atomic_folder(output, _is_model, "a model written by annotate train") as folder:
         info = {
             "model": output.name,
+            "version": version,
             "base_model": encoder.name,
             "dataset": str(dataset),
             "target": {"name": target.name, "description": target.description},
@@ -210,9 +213,7 @@ def train(
             "metrics": score(model, test_quotes) if test_quotes else None,
             "trained_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         }
-        save_head(
-            folder, model.head, encoder, {"version": output.name, "target": target.name, "base_model": encoder.name}
-        )
+        save_head(folder, model.head, encoder, {"version": version, "target": target.name, "base_model": encoder.name})
         (folder / METRICS_FILE).write_text(json.dumps(info, indent=1, ensure_ascii=False), encoding="utf-8")
         (folder / "README.md").write_text(_card(output.name, info), encoding="utf-8")
     return info

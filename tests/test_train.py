@@ -4,6 +4,7 @@ directly, starts from the default's knowledge, and the same seed gives the same 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from itertools import cycle, product
@@ -127,7 +128,8 @@ def test_fine_tuned_model_beats_the_zero_shot_default_on_held_out_quotes(tmp_pat
     held_out = labelled_quotes(as_documents(made_up_quotes(HELD_OUT_GROUPS, every=2)), stance_target)
     fine_tuned = load_stance_model(str(output), stance_target)
     zero_shot = load_stance_model(None, stance_target)
-    assert fine_tuned.version == "tandle-v1"
+    # the version names the folder and the run: a content hash of the weights
+    assert re.fullmatch(r"tandle-v1-[0-9a-f]{8}", fine_tuned.version) and fine_tuned.version == info["version"]
 
     def scores(model):
         predicted = model.predict([q.item for q in held_out])
@@ -136,6 +138,12 @@ def test_fine_tuned_model_beats_the_zero_shot_default_on_held_out_quotes(tmp_pat
     tuned, default = scores(fine_tuned), scores(zero_shot)
     assert tuned["accuracy"] > default["accuracy"] + 0.2, (tuned["accuracy"], default["accuracy"])
     assert tuned["macro_f1"] > default["macro_f1"] + 0.2, (tuned["macro_f1"], default["macro_f1"])
+
+    # a second training into the same folder (another split) is another model version
+    again = subprocess.run([*ANNOTATE, "train", "--dataset", str(dataset), "--output", str(output), "--target",
+                            str(target), "--seed", "4"], capture_output=True, text=True)  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    assert load_stance_model(str(output), stance_target).version not in ("tandle-v1", fine_tuned.version)
 
 
 def test_the_same_seed_gives_the_same_model_and_another_seed_another_split(tmp_path, target):

@@ -147,12 +147,22 @@ def save_head(folder: Path, head: Head, encoder: Encoder, info: dict) -> None:
     (folder / HEAD_CONFIG).write_text(json.dumps(config, indent=1, ensure_ascii=False), encoding="utf-8")
 
 
+def head_digest(head: Head) -> str:
+    """A short content hash of a head's weights: two trainings into one folder get two model versions."""
+    digest = hashlib.sha256()
+    for name, tensor in sorted(head.tensors().items()):
+        digest.update(name.encode())
+        digest.update(tensor.cpu().float().numpy().tobytes())
+    return digest.hexdigest()[:8]
+
+
 def is_head(folder: Path) -> bool:
     return (folder / HEAD_CONFIG).is_file()
 
 
-def load_head(folder: Path, version: str, target: Target, encoder: Encoder | None = None) -> HeadStance:
-    """The head in ``folder`` on its encoder (``encoder`` when already loaded)."""
+def load_head(folder: Path, version: str | None, target: Target, encoder: Encoder | None = None) -> HeadStance:
+    """The head in ``folder`` on its encoder (``encoder`` when already loaded), as ``version`` (default: the
+    version it was saved with)."""
     from safetensors.torch import load_file
 
     try:
@@ -167,7 +177,7 @@ def load_head(folder: Path, version: str, target: Target, encoder: Encoder | Non
             if reference == PACKAGED
             else Encoder(folder / reference, config.get("base_model") or folder.name)
         )
-    return HeadStance(encoder, head, version, target)
+    return HeadStance(encoder, head, version or config.get("version") or folder.name, target)
 
 
 def _encoder_identity(folder: Path, name: str) -> str:

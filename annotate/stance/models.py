@@ -267,7 +267,7 @@ def load_stance_model(spec: str | None, target: Target, on_training: Callable[[]
     folder, name = locate(spec)
     try:
         if is_head(folder):
-            return load_head(folder, name, target)
+            return load_head(folder, None, target)
         labels = _labels(folder, name)
         if any(label.startswith("entail") for label in labels) and any(
             label.startswith("contradict") for label in labels
