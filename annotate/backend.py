@@ -298,7 +298,8 @@ class ProjectTrainer:
     """Retrains the stance classifier on one project's annotations, read from Label Studio, and loads it.
 
     The annotations go through the same export and training as ``annotate export`` and ``annotate train``;
-    each model is written to its own folder under ``model_dir``, whose name is the new model version.
+    each model is written to its own folder under ``model_dir``; its version is the folder's name and a hash of its
+    weights.
     """
 
     access: LabelStudioAccess
