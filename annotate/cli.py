@@ -404,14 +404,28 @@ app.add_typer(studio_app, name="studio")
 def studio_start(
     data_dir: StudioDirOption = studio.DEFAULT_DATA_DIR,
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port on 127.0.0.1.")] = studio.DEFAULT_PORT,
-    timeout: Annotated[
-        float, typer.Option("--timeout", min=1, help="Seconds to wait for the server to become healthy.")
-    ] = 180.0,
+    stall: Annotated[
+        float,
+        typer.Option(
+            "--stall-timeout", min=1, help="Give up when the starting server shows no progress for this many seconds."
+        ),
+    ] = studio.DEFAULT_STALL,
 ) -> None:
-    """Start Label Studio in the background; the first start creates an admin login and API tokens."""
-    with err.status("starting Label Studio (this takes a while)"):
-        server = studio.start(data_dir, port=port, timeout=timeout)
-    typer.echo(f"Label Studio is running at {server.url} (pid {server.pid})")
+    """Start Label Studio in the background (or show the one running); the first start creates an admin login and API
+    tokens, and its database migrations take a few minutes on a busy machine."""
+    try:
+        with err.status("starting Label Studio") as status:
+            first = not (data_dir / studio.CREDENTIALS_FILE).exists()
+            note = " (first start: setting up its database)" if first else ""
+
+            def waiting(seconds: float) -> None:
+                status.update(f"starting Label Studio{note}: {seconds:.0f} s, still working")
+
+            server = studio.start(data_dir, port=port, stall=stall, on_wait=waiting)
+        typer.echo(f"Label Studio is running at {server.url} (pid {server.pid})")
+    except studio.AlreadyRunning as running:
+        server = running.server
+        typer.echo(f"Label Studio is already running at {server.url} (pid {server.pid})")
     typer.echo(f"login: {server.username}")
     typer.echo(f"password and API tokens: {server.credentials_path} (readable only by you)")
     typer.echo(f"log: {server.log_path}")

@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -25,6 +26,8 @@ from .errors import UserError
 
 DEFAULT_DATA_DIR = Path(".label-studio")
 DEFAULT_PORT = 8080
+DEFAULT_STALL = 180.0  # seconds without log output or CPU use after which a starting server counts as stuck
+LOG_TAIL_LINES = 15
 HOST = "127.0.0.1"
 ADMIN_EMAIL = "admin@localhost"
 CREDENTIALS_FILE, SERVER_FILE, LOG_FILE = "credentials.json", "server.json", "label-studio.log"
@@ -148,8 +151,12 @@ def _server_env(credentials: Credentials) -> dict[str, str]:
         "LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN": "true",
         # A local annotation server: nobody signs up uninvited, nothing is fetched from the internet.
         "LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK": "true",
-        "LATEST_VERSION_CHECK": "false",
-        "COLLECT_ANALYTICS": "false",
+        # No outbound connection: no version check, analytics or error reports (server and browser). The
+        # LABEL_STUDIO_ names are the ones Label Studio reads first, so a user's environment cannot turn them on.
+        "LABEL_STUDIO_LATEST_VERSION_CHECK": "false",
+        "LABEL_STUDIO_COLLECT_ANALYTICS": "false",
+        "LABEL_STUDIO_SENTRY_DSN": "",
+        "LABEL_STUDIO_FRONTEND_SENTRY_DSN": "",
         # The embedded server is loopback-only and its ML backend (`annotate backend`) runs on loopback too;
         # by default Label Studio refuses ML backends and webhooks on local addresses.
         "ML_BLOCK_LOCAL_IP": "false",
@@ -184,14 +191,21 @@ def _create_personal_access_token(url: str, credentials: Credentials) -> str:
         return client.tokens.create().token
 
 
-def start(data_dir: Path = DEFAULT_DATA_DIR, port: int = DEFAULT_PORT, timeout: float = 180.0) -> Server:
-    """Start the server detached and wait until it is healthy; the first start creates the admin and its tokens."""
+def start(
+    data_dir: Path = DEFAULT_DATA_DIR,
+    port: int = DEFAULT_PORT,
+    stall: float = DEFAULT_STALL,
+    on_wait: Callable[[float], None] | None = None,
+) -> Server:
+    """Start the server detached and wait until it is healthy; the first start creates the admin and its tokens
+    (and runs the database migrations, which take minutes on a busy machine). It waits as long as the server
+    process is alive and making progress (writing its log or using the CPU), calling ``on_wait`` with the seconds
+    waited; it fails when the process exits or shows no progress for ``stall`` seconds, with the log's last lines."""
     if importlib.util.find_spec("label_studio") is None:
         raise UserError("the embedded server needs the label-studio package: pip install 'annotate[studio]'")
     data_dir = data_dir.resolve()
-    state = running_server(data_dir)
-    if state is not None:
-        raise UserError(f"Label Studio is already running at {state['url']} (pid {state['pid']}); stop it first")
+    if running_server(data_dir) is not None:
+        raise AlreadyRunning(running(data_dir))
     if not _port_free(port):
         raise UserError(f"port {port} on {HOST} is already in use; choose another with --port")
     data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -212,19 +226,66 @@ def start(data_dir: Path = DEFAULT_DATA_DIR, port: int = DEFAULT_PORT, timeout: 
         )  # fmt: skip
     (data_dir / SERVER_FILE).write_text(json.dumps({"pid": process.pid, "url": url}), encoding="utf-8")
 
-    deadline = time.monotonic() + timeout
+    started = last_progress = time.monotonic()
+    progress = _progress(process.pid, data_dir / LOG_FILE)
     while not healthy(url):
-        if process.poll() is not None or time.monotonic() > deadline:
-            reason = "exited" if process.poll() is not None else f"did not answer within {timeout:.0f} s"
+        now = time.monotonic()
+        seen = _progress(process.pid, data_dir / LOG_FILE)
+        if seen != progress:
+            progress, last_progress = seen, now
+        if process.poll() is not None or now - last_progress > stall:
+            reason = "exited" if process.poll() is not None else f"made no progress for {stall:.0f} s"
             _stop_process(process.pid)
             (data_dir / SERVER_FILE).unlink(missing_ok=True)
-            raise UserError(f"Label Studio {reason}; see {data_dir / LOG_FILE}")
+            raise UserError(
+                f"Label Studio {reason}; the end of {data_dir / LOG_FILE}:\n{_log_tail(data_dir / LOG_FILE)}"
+            )
+        if on_wait is not None:
+            on_wait(now - started)
         time.sleep(1.0)
 
     if credentials.pat is None:
         credentials.pat = _create_personal_access_token(url, credentials)
         _write_private(data_dir / CREDENTIALS_FILE, asdict(credentials))
     return Server(url=url, pid=process.pid, data_dir=data_dir, credentials=credentials)
+
+
+class AlreadyRunning(UserError):
+    """``start`` found the server already running: not a failure, its ``server`` is the one to use."""
+
+    def __init__(self, server: Server):
+        super().__init__(f"Label Studio is already running at {server.url} (pid {server.pid})")
+        self.server = server
+
+
+def running(data_dir: Path) -> Server:
+    state = running_server(data_dir)
+    credentials = read_credentials(data_dir)
+    if state is None or credentials is None:
+        raise UserError(f"no Label Studio running from {data_dir}")
+    return Server(url=state["url"], pid=int(state["pid"]), data_dir=data_dir, credentials=credentials)
+
+
+def _progress(pid: int, log: Path) -> tuple[int, int]:
+    """What a starting server has done so far: bytes of log written and CPU ticks used (where /proc tells)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        ticks = sum(int(field) for field in fields[11:15])  # utime, stime and its children's
+    except (OSError, ValueError, IndexError):
+        ticks = 0
+    try:
+        size = log.stat().st_size
+    except OSError:
+        size = 0
+    return size, ticks
+
+
+def _log_tail(log: Path, lines: int = LOG_TAIL_LINES) -> str:
+    try:
+        text = log.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return "(no log)"
+    return "\n".join(text.rstrip().splitlines()[-lines:])
 
 
 def stop(data_dir: Path = DEFAULT_DATA_DIR) -> int | None:

@@ -34,7 +34,7 @@ def free_port() -> int:
 def studio(tmp_path_factory: pytest.TempPathFactory):
     """A running embedded Label Studio: ``.url``, ``.api_key`` (legacy), ``.pat``, ``.username``, ``.password``, ``.data_dir``."""
     data_dir: Path = tmp_path_factory.mktemp("label-studio")
-    server = embedded.start(data_dir, port=free_port(), timeout=300)
+    server = embedded.start(data_dir, port=free_port())
     try:
         yield server
     finally:

@@ -42,8 +42,8 @@ def test_start_status_stop(tmp_path):
     data_dir, port = tmp_path / "ls", free_port()
     assert studio("status", data_dir=data_dir).returncode == 1
 
-    # The first start migrates a new database: slow on a busy 2-core machine, so the fixture's generous timeout.
-    started = studio("start", "--port", str(port), "--timeout", "300", data_dir=data_dir)
+    # The first start migrates a new database: slow on a busy 2-core machine; start waits while it makes progress.
+    started = studio("start", "--port", str(port), data_dir=data_dir)
     try:
         assert started.returncode == 0, started.stderr
         url = f"http://127.0.0.1:{port}"
@@ -62,15 +62,29 @@ def test_start_status_stop(tmp_path):
         status = studio("status", data_dir=data_dir)
         assert status.returncode == 0 and url in status.stdout
 
+        # a rerun (make demo again) shows the running server and how to log in
         twice = studio("start", "--port", str(free_port()), data_dir=data_dir)
-        assert twice.returncode == 1
-        assert len(twice.stderr.strip().splitlines()) == 1 and "already running" in twice.stderr
+        assert twice.returncode == 0, twice.stderr
+        assert f"already running at {url}" in twice.stdout and "admin@localhost" in twice.stdout
+        assert str(credentials_path) in twice.stdout
     finally:
         stopped = studio("stop", data_dir=data_dir)
     assert stopped.returncode == 0 and "stopped" in stopped.stdout
     assert not pid_alive(pid)
     assert not (data_dir / "server.json").exists()
     assert studio("status", data_dir=data_dir).returncode == 1
+
+
+def test_a_server_that_dies_while_starting_fails_with_its_log(tmp_path):
+    data_dir = tmp_path / "ls"
+    data_dir.mkdir()
+    # a database file Label Studio cannot open makes its first start die
+    (data_dir / "label_studio.sqlite3").write_text("not a database")
+    failed = studio("start", "--port", str(free_port()), data_dir=data_dir)
+    assert failed.returncode == 1
+    first, *tail = failed.stderr.strip().splitlines()
+    assert first.startswith("error: Label Studio exited; the end of") and tail, failed.stderr
+    assert not (data_dir / "server.json").exists()
 
 
 def test_taken_port_is_one_line_and_exit_1(tmp_path):
