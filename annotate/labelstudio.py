@@ -9,6 +9,7 @@ given UTF-16 offsets shows shifted by one character per emoji before it.
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import logging
 import time
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from label_studio_sdk import LabelStudio
 
     from .pipeline import Prelabeller
+    from .stance.target import Target
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +38,15 @@ LABEL_CONFIG_PATH = Path(__file__).resolve().parent.parent / "label_config" / "q
 # Names of the tags in label_config/quotes.xml.
 SPAN_TAG, TEXT_TAG, STANCE_TAG, TYPE_TAG, NAME_TAG = "label", "text", "stance", "type", "speaker_name"
 QUOTE_LABEL, SPEAKER_LABEL, RELATION_LABEL = "Quote", "Speaker", "said_by"
+# The Data Manager tab annotators open: the columns only the tool reads hidden, and the least certain pre-labels
+# (lowest prediction score) first.
+TOOL_COLUMNS = [f"tasks:data.{key}" for key in ("content_hash", "source", "doc_id")]
+REVIEW_VIEW = {
+    "title": "Review (least certain first)",
+    "hiddenColumns": {"explore": TOOL_COLUMNS, "labeling": TOOL_COLUMNS},
+    "ordering": ["tasks:predictions_score"],
+}
+EXAMPLE_CLAIMS = 3  # example claims per stance label in a project's instructions
 RULE_PREFIX = "rule: "  # a pre-tag's region meta names the extraction rule that produced it
 
 
@@ -250,12 +261,34 @@ def get_project(client: LabelStudio, name: str):
     return matches[0] if matches else None
 
 
-def create_project(client: LabelStudio, name: str, model_version: str):
-    """A project titled ``name`` with the quotes label config, its predictions shown to annotators."""
+def create_project(client: LabelStudio, name: str, model_version: str, target: Target | None = None):
+    """A project titled ``name`` with the quotes label config, its predictions shown to annotators, and the
+    stance target named in its description and instructions (shown before labelling)."""
+    described = {} if target is None else {
+        "description": f"Stance toward: {target.name}. {target.description}".strip(),
+        "expert_instruction": target_instructions(target),
+        "show_instruction": True,
+    }  # fmt: skip
     with api_errors(base_url(client), f"creating project {name!r}"):
-        return client.projects.create(
-            title=name, label_config=label_config(), model_version=model_version, show_collab_predictions=True
+        project = client.projects.create(
+            title=name,
+            label_config=label_config(),
+            model_version=model_version,
+            show_collab_predictions=True,
+            **described,
         )
+        client.views.create(project=project.id, data=REVIEW_VIEW)
+    return project
+
+
+def target_instructions(target: Target, per_label: int = EXAMPLE_CLAIMS) -> str:
+    """The annotators' instructions: what the stance is toward, with a few example claims for each label."""
+    lines = [f"<h3>Stance toward: {html.escape(target.name)}</h3>", f"<p>{html.escape(target.description)}</p>"]
+    for label in STANCE_LABELS:
+        claims = [*target.statements.get(label, ()), *target.examples.get(label, ())][:per_label]
+        items = "".join(f"<li>{html.escape(claim)}</li>" for claim in claims)
+        lines.append(f"<p><b>{label}</b>, for example:</p><ul>{items}</ul>")
+    return "\n".join(lines)
 
 
 def project_documents(client: LabelStudio, project_id: int) -> tuple[set[str], list[Document]]:
@@ -376,7 +409,7 @@ def push_documents(
         else:
             tasks.append(task)
     if tasks:
-        project = project or create_project(client, project_name, prelabeller.model_version)
+        project = project or create_project(client, project_name, prelabeller.model_version, prelabeller.target)
         report.created = import_tasks(client, project.id, tasks)
         show_predictions(client, project, prelabeller.model_version)
     return report

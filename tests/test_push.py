@@ -3,6 +3,7 @@ both token kinds, and one-line errors that never show the token."""
 
 from __future__ import annotations
 
+import html
 import os
 import subprocess
 import sys
@@ -12,9 +13,10 @@ import pytest
 from conftest import SEEDS_DIR, free_port
 
 from annotate import labelstudio
-from annotate.data import Document, Stance
+from annotate.data import STANCE_LABELS, Document, Stance
 from annotate.documents import iter_documents
 from annotate.pipeline import Prelabeller
+from annotate.stance import load_target
 
 pytestmark = pytest.mark.studio
 
@@ -56,6 +58,16 @@ def test_push_creates_one_task_per_document_with_visible_predictions(studio, fir
     project = client.projects.get(labelstudio.get_project(client, PROJECT).id)
     assert project.show_collab_predictions
     assert project.model_version
+    # the annotators see what the stance is toward, with example claims per label
+    target = load_target(None)
+    assert target.name in project.description and project.show_instruction
+    assert all(f"<b>{label}</b>" in project.expert_instruction for label in STANCE_LABELS)
+    assert html.escape(target.statements["against"][0]) in project.expert_instruction
+    # the Data Manager tab hides the tool's columns and sorts the least certain pre-labels first
+    (view,) = client.views.list(project=project.id)
+    data = view.data if isinstance(view.data, dict) else view.data.dict()
+    assert "tasks:data.content_hash" in data["hiddenColumns"]["explore"]
+    assert data["ordering"] == ["tasks:predictions_score"]
     exported = labelstudio.export_tasks(client, project.id)
     assert len(exported) == 5
     seeds = {document.text for document in iter_documents([SEEDS_DIR])}
