@@ -431,6 +431,18 @@ def studio_start(
     typer.echo(f"log: {server.log_path}")
 
 
+@studio_app.command("add-user")
+def studio_add_user(
+    email: Annotated[str, typer.Argument(help="The annotator's email, their login.")],
+    data_dir: StudioDirOption = studio.DEFAULT_DATA_DIR,
+) -> None:
+    """Add an annotator to the embedded Label Studio; their password and API token go to a file only you can read."""
+    with err.status(f"adding {email}"):
+        path = studio.add_user(data_dir, email)
+    typer.echo(f"login: {email}")
+    typer.echo(f"password and API token: {path} (readable only by you; pass it on privately)")
+
+
 @studio_app.command("stop")
 def studio_stop(data_dir: StudioDirOption = studio.DEFAULT_DATA_DIR) -> None:
     """Stop the embedded Label Studio started from the data folder."""

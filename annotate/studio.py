@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import secrets
 import signal
 import socket
@@ -31,6 +32,7 @@ LOG_TAIL_LINES = 15
 HOST = "127.0.0.1"
 ADMIN_EMAIL = "admin@localhost"
 CREDENTIALS_FILE, SERVER_FILE, LOG_FILE = "credentials.json", "server.json", "label-studio.log"
+USERS_FOLDER = "users"  # other annotators' logins, one 0600 file each
 
 
 @dataclass
@@ -286,6 +288,60 @@ def _log_tail(log: Path, lines: int = LOG_TAIL_LINES) -> str:
     except OSError:
         return "(no log)"
     return "\n".join(text.rstrip().splitlines()[-lines:])
+
+
+# Run inside Label Studio's Django, against the data folder's database; the new user's email and password come
+# through the environment (never the command line), and it prints the user's API token.
+_ADD_USER = """
+import os, django
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "core.settings.label_studio")
+django.setup()
+from organizations.models import Organization
+from users.models import User
+email, password = os.environ["ANNOTATE_NEW_EMAIL"], os.environ["ANNOTATE_NEW_PASSWORD"]
+if User.objects.filter(email=email).exists():
+    raise SystemExit(3)
+user = User.objects.create_user(email=email, password=password, username=email)
+organization = Organization.objects.first()
+organization.add_user(user)
+user.active_organization = organization
+user.save()
+print(user.auth_token.key)
+"""
+
+
+def add_user(data_dir: Path, email: str) -> Path:
+    """Add an annotator to the embedded server's organisation with a new password, written with its API token to
+    ``users/EMAIL.json`` in the data folder (mode 0600); the path of that file."""
+    import label_studio
+
+    data_dir = data_dir.resolve()
+    credentials = read_credentials(data_dir)
+    if credentials is None:
+        raise UserError(f"no embedded Label Studio in {data_dir}: run annotate studio start first")
+    if not re.fullmatch(r"[^@\s/]+@[^@\s/]+", email):
+        raise UserError(f"{email!r} is not an email address")
+    password = secrets.token_urlsafe(18)
+    env = {
+        **_server_env(credentials),
+        "LABEL_STUDIO_BASE_DATA_DIR": str(data_dir),
+        "ANNOTATE_NEW_EMAIL": email,
+        "ANNOTATE_NEW_PASSWORD": password,
+        "PYTHONPATH": os.pathsep.join([str(Path(label_studio.__file__).parent), os.environ.get("PYTHONPATH", "")]),
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", _ADD_USER], env=env, cwd=data_dir, capture_output=True, text=True, timeout=600
+    )
+    if done.returncode == 3:
+        raise UserError(f"{email} already has a Label Studio login")
+    if done.returncode != 0 or not done.stdout.strip():
+        tail = "\n".join(done.stderr.strip().splitlines()[-LOG_TAIL_LINES:])
+        raise UserError(f"could not add {email} to Label Studio:\n{tail}")
+    folder = data_dir / USERS_FOLDER
+    folder.mkdir(mode=0o700, exist_ok=True)
+    path = folder / f"{email}.json"
+    _write_private(path, {"username": email, "password": password, "api_key": done.stdout.strip().splitlines()[-1]})
+    return path
 
 
 def stop(data_dir: Path = DEFAULT_DATA_DIR) -> int | None:
