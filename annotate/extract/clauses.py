@@ -12,6 +12,7 @@ from .cues import NOMINAL_CUE_RE, cue_matches, word_before_cue
 from .layout import (
     DATELINE_RE,
     QUOTE_OPENERS,
+    SINGLE_OPENERS,
     WORD_RE,
     Paragraph,
     Region,
@@ -92,6 +93,9 @@ CLAUSE_CUT_RE = re.compile(
     r",\s+(?:" + "|".join(c.replace(" ", r"\s+") for c in PARTICIPLE_CUES) + r"|according\s+to|while|whereas)\b"
     # the writer's comment on the report (", a move that analysts welcomed")
     r"|,\s+an?\s+\w+(?:\s+\w+)?\s+(?:that|which)\b|;|\s[—–]\s"
+    # a comma after a closing mark (British style): the writer goes on ("... 'a national decision', a phrase
+    # he has used before"), unless a coordinated report follows
+    r"|(?<=[’'”\"]),\s+(?!and\s+(?:also\s+)?that\b)"
     # the writer's scene around the report (", as he showed the visitors around")
     r"|,\s+as\s+(?:he|she|they)\s+\w+ed\b"
     r"|,?\s+(?:and|but)\s+(?:" + "|".join(REPORTED_ACTIONS) + r")\b",
@@ -200,7 +204,7 @@ def content_after(text: str, cue_end: int, sentence_end: int, verb: str) -> tupl
         return (wh.start(), True) if wh and not re.search(r"[,;:\"“”]", text[pos : wh.start()]) else None
     if text[pos] in ":,":
         after = strip_span(text, pos + 1, sentence_end)[0]
-        if after < sentence_end and (text[pos] == ":" or text[after] in QUOTE_OPENERS):
+        if after < sentence_end and (text[pos] == ":" or text[after] in QUOTE_OPENERS + SINGLE_OPENERS):
             return after, True
         return None
     that = _that_within(text, pos, sentence_end, verb in LISTENER_FORMS)
@@ -213,7 +217,7 @@ def content_after(text: str, cue_end: int, sentence_end: int, verb: str) -> tupl
     # After "said on Tuesday," only a quotation goes on the report; anything else is an adverbial tail
     # ("..., X said on Tuesday, despite warnings ...") and the content is before the cue.
     set_off = "," in text[adjuncts_start:pos]
-    if set_off and text[pos] not in QUOTE_OPENERS:
+    if set_off and text[pos] not in QUOTE_OPENERS + SINGLE_OPENERS:
         return None
     if not re.search(r"\w", text[pos:sentence_end]) or text[pos] in ",;:—–-":
         if pos < sentence_end and text[pos] in ":,":  # "told reporters: ..."

@@ -29,6 +29,7 @@ LEFT_FLANK = "([{—–-/:"
 RIGHT_FLANK = ".,;:!?)]}—–-"
 TERMINAL = ".!?…"
 QUOTE_OPENERS = '“„«"'
+SINGLE_OPENERS = "‘'"  # British style opens a quotation with a single mark
 MAX_UNCLOSED_REACH = 1500  # an unclosed quotation mark never reaches further than this
 UNFINISHED_PROSE_WORDS = 20  # a paragraph this long without final punctuation is prose, not a headline
 UNFINISHED_QUOTE_WORDS = 8

@@ -31,6 +31,8 @@ NON_SPEAKER_LABELS = set(
 # A broadcast script's marker before the speaker it plays ("CLIP - NAME, TITLE: ...").
 CLIP_MARKER_RE = re.compile(r"(?:CLIP|SOUNDBITE|SOT|AUDIO|VIDEO|ACTUALITY)\s*[-–—:]\s*")
 CONJUNCTION_OPENING_RE = re.compile(r"^(?:And|But|So|Then|Yet)\s+")
+# "'...,' the defence minister, X, said": a description before the name set off by commas.
+SET_OFF_DESCRIPTION_RE = re.compile(r"[\s,]*(?:the|a|an|his|her|its|their|[A-Z][\w'’.-]*)\s[^.!?;:\"“”‘’]{0,80},\s*")
 SCARE_QUOTE_WORDS = 3  # a quoted term this short without a speech cue is a scare quote, not a quotation
 LEAD_IN_TAIL_WORDS = 6  # "X told reporters in Ankara on Tuesday:" still introduces the next paragraph
 
@@ -52,9 +54,11 @@ def direct_attribution(text: str, para: Paragraph, index: int) -> tuple[Span, tu
         return None  # '"We agreed." Smith said the talks ...': a new sentence's report, not the passage's
     else:
         mention = np_before(text, region.outer_end, m.start())
-        # Only punctuation between the passage and the subject, and no sentence end outside the marks
-        # ('called it a "provocation". Washington said ...' starts a new report).
-        if mention is not None and re.search(r"\w|[.!?]", text[region.outer_end : mention[0]]):
+        # Only punctuation between the passage and the subject, or the description that the subject's name is
+        # set off after ("'...,' the defence minister, X, told"); no sentence end outside the marks ('called it a
+        # "provocation". Washington said ...' starts a new report).
+        between = text[region.outer_end : mention[0]] if mention is not None else ""
+        if re.search(r"\w|[.!?]", between) and not SET_OFF_DESCRIPTION_RE.fullmatch(between):
             return None
     return (cue, mention) if identifiable(text, mention) else None
 

@@ -355,6 +355,10 @@ def _describe_run(text: str, tokens, i: int, j: int, words: list[str]) -> NameRu
         if closing is not None:
             titles.update(w.lower() for w in appositive[: closing + 1] if w.lower() in PERSON_ROLES or w in TITLE_WORDS)
             modifiers.update(w.lower() for w in appositive[: closing + 1])
+    # a person's name never spans a possessive ("Turkey's Russian missiles" names no one)
+    owners = [k for k, (_, _, raw) in enumerate(tokens[i : j - 1]) if raw.endswith(("'s", "’s"))]
+    if owners and not organisation:
+        person = _person_part(words[owners[-1] + 1 :])
     return NameRun(
         tokens[i][0], tokens[j - 1][1], words, person, titles, modifiers, organisation, age.group(1) if age else None
     )
