@@ -616,3 +616,20 @@ def test_editors_notes_and_datelines_are_never_quotes_or_speakers() -> None:
 def test_a_statement_speaks_for_whoever_issued_it() -> None:
     text = 'The transport ministry issued a statement on Monday.\n\n"The bridge is safe," the statement said.'
     assert [q.speaker.name for q in extract(text)] == ["transport ministry"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The minister said the plant was safe, and that inspections would continue.",
+        'The minister said the plant was "perfectly safe," and that inspections would continue.',
+        'The minister said the plant was "perfectly safe" and that inspections would continue.',
+    ],
+)
+def test_a_coordinated_report_after_a_comma_or_a_quotation_is_two_quotes(text: str) -> None:
+    quotes = find_quotes(text)
+    assert [q.text for q in quotes][1:] == ["inspections would continue"]
+    assert [q.rule for q in quotes] == [
+        "cue-that" if "that" in text.split("said")[1][:6] else "cue-clause",
+        "coordinated-report",
+    ]

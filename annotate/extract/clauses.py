@@ -104,7 +104,9 @@ CLAUSE_CUT_RE = re.compile(
 # The wh-word that opens an indirect question after "asked" or "wondered".
 WH_CLAUSE_RE = re.compile(r"\b(?:whether|if|why|how|what|when|where|who|which)\b")
 # "said A, and that B": the second clause of a coordinated report.
-COORDINATED_THAT_RE = re.compile(r",\s+and\s+(?:also\s+)?that\s+")
+COORDINATED_THAT_RE = re.compile(
+    "(?:,[”\"’']?|[”\"’'],?)\\s+and\\s+(?:also\\s+)?that\\s+"
+)  # after a comma or a quotation
 DANGLING_TAIL_RE = re.compile(r"(?:[,;]?\s+(?:and|but|while|whereas|or))+\s*$")
 MAX_CLAUSE = 1000  # a reported clause is at most this long (bounds the work on text without sentence ends)
 
@@ -475,9 +477,10 @@ def split_coordinated(text: str, candidate: Candidate, regions: list[Region]) ->
     if not candidate.forward:
         return [candidate]
     for m in COORDINATED_THAT_RE.finditer(text, candidate.start, candidate.end):
-        if region_at(m.start(), regions) is None and m.start() > candidate.start:
+        end = m.start() + len(m.group()) - len(m.group().lstrip(",”\"’'"))  # a closing mark stays with the first
+        if region_at(end, regions) is None and m.start() > candidate.start:
             first = Candidate(
-                *trim_content(text, candidate.start, m.start()), candidate.cue, candidate.mention, candidate.rule
+                *trim_content(text, candidate.start, end), candidate.cue, candidate.mention, candidate.rule
             )
             rest = Candidate(m.end(), candidate.end, candidate.cue, candidate.mention, COORDINATED_REPORT)
             return [first, *split_coordinated(text, rest, regions)]

@@ -214,7 +214,10 @@ ABBREVIATIONS = set(
     "feb mar apr jun jul aug sep sept oct nov dec u.s u.n u.k e.u a.m p.m".split()
 )
 # A reported action coordinated after the report ("said A and urged B to act") is the speaker's, not content.
-REPORTED_ACTIONS = "urged called asked vowed pledged promised demanded appealed gave declined refused".split()
+REPORTED_ACTIONS = (
+    "urged called asked vowed pledged promised demanded appealed gave declined refused accused criticised criticized "
+    "condemned praised welcomed rejected dismissed thanked"
+).split()
 TITLE_WORDS = set(
     "President Vice Prime Minister Secretary Secretary-General General Lieutenant Lt Lt. Colonel Col Col. Major "
     "Maj. Captain Capt. Commander Admiral Adm. Deputy Chief Spokesman Spokeswoman Spokesperson Ambassador Senator "
