@@ -378,3 +378,11 @@ def test_a_new_sentences_report_is_not_the_passages_attribution() -> None:
 def test_a_name_only_inside_the_previous_quote_is_no_antecedent() -> None:
     text = 'Tom Reyes met the press.\n\n"Ivan Petrov has agreed," Rosa Mena said.\n\nHe said the talks would resume.'
     assert attributed(text)[-1][2] != "Ivan Petrov"
+
+
+def test_a_subject_with_a_restrictive_relative_and_an_appositive() -> None:
+    text = (
+        "One manager at a company that supplies parts to the city's buses, who asked not to be named, said "
+        "orders had halved."
+    )
+    assert attributed(text)[0][1:] == ("One manager", "One manager")

@@ -37,7 +37,7 @@ ARTICLE_SURNAME_RE = re.compile(r"(?:al|el|ad|an|ar|as|ash|at|az|bin|ibn|abu)-[A
 # A US party and state tag set off after a legislator's name ("Sen. Jim Risch, R-Idaho, said").
 PARTY_TAG_RE = re.compile(r"[RDI]-[A-Z][\w.]*")
 # A relative clause with no commas between its noun and the cue ("an official who worked on the file told").
-RESTRICTIVE_RELATIVE_RE = re.compile(r"\s+who\s+[^\s,;:!?\"“”()][^,;:!?\"“”()]{0,120}$")
+RESTRICTIVE_RELATIVE_RE = re.compile(r"\s+(?:who|that|which)\s+[^\s,;:!?\"“”()][^,;:!?\"“”()]{0,120}$")
 # "one of them said": a member of the group named before.
 PARTITIVE_RE = re.compile(
     r"\b(?:one|two|three|some|several|many|most|all|none|each|both|neither|either)\s+of\s+(?:them|those)\s*$",
@@ -154,9 +154,9 @@ def np_before(text: str, lo: int, pos: int) -> tuple[int, int] | None:
     partitive = PARTITIVE_RE.search(text, max(lo, pos - 40), tokens[i][1]) if i >= 0 else None
     if partitive:
         return partitive.start(), partitive.end()
-    relative = RESTRICTIVE_RELATIVE_RE.search(text, max(lo, pos - 150), pos)
-    if relative:  # "an official who asked not to be named said": the noun before "who"
-        return np_before(text, lo, relative.start())
+    relative = _restrictive_relative(text, lo, pos)
+    if relative is not None:
+        return np_before(text, lo, relative)
     if i >= 1 and tokens[i][2] in CAPITALISED_NON_NAMES and tokens[i - 1][2].lower() == "on":
         i -= 2  # "X on Tuesday said"
         while i >= 0 and stands_before_cue(tokens[i][2]):
@@ -165,6 +165,10 @@ def np_before(text: str, lo: int, pos: int) -> tuple[int, int] | None:
         i -= 1  # "Ray Schultz, 72 said": an age whose closing comma went missing
     elif i >= 0 and tokens[i][2].endswith(","):
         i = _skip_appositive(tokens, i)
+        # "a manager at a company that supplies the army, who asked not to be named, said"
+        relative = _restrictive_relative(text, lo, tokens[i][1] - 1) if i is not None and i >= 0 else None
+        if relative is not None:
+            return np_before(text, lo, relative)
     elif i >= 1 and _party_tag_in_parentheses(tokens[i][2]):  # "Rep. X (D-N.Y.) said": X, not the tag
         i -= 1
     if i is None or i < 0 or tokens[i][2][-1] in CLOSING_MARKS + "\"'":  # '"...," said X': no subject before
@@ -224,6 +228,16 @@ def np_before(text: str, lo: int, pos: int) -> tuple[int, int] | None:
     ):
         last -= 1
     return (words[first][0], words[last - 1][1]) if last > first else None
+
+
+def _restrictive_relative(text: str, lo: int, pos: int) -> int | None:
+    """Where a restrictive relative clause that runs up to ``pos`` starts: "an official who asked not to be named",
+    "a manager at a company that supplies the army"; "that" after a verb opens a reported clause instead."""
+    relative = RESTRICTIVE_RELATIVE_RE.search(text, max(lo, pos - 150), pos)
+    before = text[max(lo, relative.start() - 40) : relative.start()].split() if relative else []
+    if relative and before and word_kind(before[-1]) in HEADS + (WordKind.MODIFIER,) and not before[-1].endswith(","):
+        return relative.start()
+    return None
 
 
 def ends_sentence(word: str) -> bool:
