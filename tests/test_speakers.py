@@ -382,7 +382,7 @@ def test_a_name_only_inside_the_previous_quote_is_no_antecedent() -> None:
 
 def test_a_subject_with_a_restrictive_relative_and_an_appositive() -> None:
     text = (
-        "One manager at a company that supplies parts to the city's buses, who asked not to be named, said "
+        "One manager at a company that supplies parts to the city council, who asked not to be named, said "
         "orders had halved."
     )
     assert attributed(text)[0][1:] == ("One manager", "One manager")
