@@ -623,10 +623,14 @@ def test_a_statement_speaks_for_whoever_issued_it() -> None:
     [
         "The minister said the plant was safe, and that inspections would continue.",
         'The minister said the plant was "perfectly safe," and that inspections would continue.',
-        'The minister said the plant was "perfectly safe" and that inspections would continue.',
     ],
 )
-def test_a_coordinated_report_after_a_comma_or_a_quotation_is_two_quotes(text: str) -> None:
+def test_a_coordinated_report_after_a_comma_is_two_quotes(text: str) -> None:
     quotes = find_quotes(text)
     assert [q.text for q in quotes][1:] == ["inspections would continue"]
     assert [q.rule for q in quotes] == ["cue-clause", "coordinated-report"]
+
+
+def test_without_a_comma_a_coordinated_that_clause_stays_in_one_quote() -> None:
+    text = 'The minister said the plant was "perfectly safe" and that inspections would continue.'
+    assert [q.type for q in find_quotes(text)] == ["mixed"]

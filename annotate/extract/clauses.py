@@ -103,10 +103,8 @@ CLAUSE_CUT_RE = re.compile(
 )
 # The wh-word that opens an indirect question after "asked" or "wondered".
 WH_CLAUSE_RE = re.compile(r"\b(?:whether|if|why|how|what|when|where|who|which)\b")
-# "said A, and that B": the second clause of a coordinated report.
-COORDINATED_THAT_RE = re.compile(
-    "(?:,[”\"’']?|[”\"’'],?)\\s+and\\s+(?:also\\s+)?that\\s+"
-)  # after a comma or a quotation
+# "said A, and that B": the second clause of a coordinated report (the comma may sit inside the marks).
+COORDINATED_THAT_RE = re.compile("(?:,[”\"’']?|[”\"’'],)\\s+and\\s+(?:also\\s+)?that\\s+")
 DANGLING_TAIL_RE = re.compile(r"(?:[,;]?\s+(?:and|but|while|whereas|or))+\s*$")
 MAX_CLAUSE = 1000  # a reported clause is at most this long (bounds the work on text without sentence ends)
 
