@@ -399,7 +399,7 @@ def _refusal(backend_url: str, exc: Exception) -> UserError:
         )
     if "health check failed" in text:
         return UserError(
-            f"Label Studio cannot reach the ML backend at {backend_url}; is `annotate backend` running there?"
+            f"Label Studio cannot reach the ML backend at {backend_url}; is `annotate backend serve` running there?"
         )
     if "authentication" in text:
         return UserError(
@@ -467,7 +467,7 @@ UNREACHABLE, FAILING = "DI", "ER"
 def backend_problem(backend) -> str | None:
     """Why Label Studio cannot use this ML backend now, in a few words; None when it can."""
     if backend.state == UNREACHABLE:
-        return f"ML backend {backend.url} does not answer Label Studio; is `annotate backend` running there?"
+        return f"ML backend {backend.url} does not answer Label Studio; is `annotate backend serve` running there?"
     if backend.state == FAILING:
         reason = (backend.error_message or "no reason given").splitlines()[0]
         return f"ML backend {backend.url} answers with an error: {reason}"

@@ -462,7 +462,8 @@ def studio_status(data_dir: StudioDirOption = studio.DEFAULT_DATA_DIR) -> None:
 
 
 backend_app = typer.Typer(
-    help="Label Studio ML backend: live pre-annotation, with the stance model retrained from the annotations."
+    help="Label Studio ML backend: live pre-annotation, with the stance model retrained from the annotations.",
+    no_args_is_help=True,
 )
 app.add_typer(backend_app, name="backend")
 
@@ -494,9 +495,8 @@ def find_project(client, name: str):
     return project
 
 
-@backend_app.callback(invoke_without_command=True)
-def backend(
-    ctx: typer.Context,
+@backend_app.command("serve")
+def backend_serve(
     host: Annotated[
         str, typer.Option("--host", help="Address to listen on; loopback keeps it private to this machine.")
     ] = "127.0.0.1",
@@ -526,8 +526,6 @@ def backend(
 
     Annotations are read for retraining from --url/--api-key, else the embedded server, else the server that connected.
     """
-    if ctx.invoked_subcommand is not None:
-        return
     import transformers
 
     from .backend import LabelStudioAccess, build_app, listen, serve

@@ -159,7 +159,7 @@ def _server_env(credentials: Credentials) -> dict[str, str]:
         "LABEL_STUDIO_COLLECT_ANALYTICS": "false",
         "LABEL_STUDIO_SENTRY_DSN": "",
         "LABEL_STUDIO_FRONTEND_SENTRY_DSN": "",
-        # The embedded server is loopback-only and its ML backend (`annotate backend`) runs on loopback too;
+        # The embedded server is loopback-only and its ML backend (`annotate backend serve`) runs on loopback too;
         # by default Label Studio refuses ML backends and webhooks on local addresses.
         "ML_BLOCK_LOCAL_IP": "false",
         "SSRF_PROTECTION_ENABLED": "false",
