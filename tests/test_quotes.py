@@ -634,3 +634,18 @@ def test_a_coordinated_report_after_a_comma_is_two_quotes(text: str) -> None:
 def test_without_a_comma_a_coordinated_that_clause_stays_in_one_quote() -> None:
     text = 'The minister said the plant was "perfectly safe" and that inspections would continue.'
     assert [q.type for q in find_quotes(text)] == ["mixed"]
+
+
+def test_the_interviewer_named_in_the_introduction_is_not_quoted() -> None:
+    text = (
+        "An interview between presenter Tom Hale and the mayor, Ana Ruiz.\n\n"
+        "TOM HALE: The council says the harbour is unsafe.\n\n"
+        "ANA RUIZ: The council is wrong, and the inspectors agree with me.\n\n"
+        "HALE: Will you resign?\n\n"
+        "RUIZ: No. The port reopens on Friday."
+    )
+    turns = [(q.text, q.speaker.name) for q in extract(text) if q.rule == "speaker-turn"]
+    assert turns == [
+        ("The council is wrong, and the inspectors agree with me.", "Ana Ruiz"),
+        ("No. The port reopens on Friday.", "Ana Ruiz"),
+    ]

@@ -35,6 +35,9 @@ from .rules import (
 FLOATING_REACH = 3  # paragraphs over which a fully quoted paragraph inherits the previous speaker
 MIN_TRANSCRIPT_TURNS = 2
 MIN_REPEATED_CHARS = 40  # shorter repeated lines ("Q: Why?") are no repeated lead
+INTERVIEWER_RE = re.compile(
+    r"\b(?:presenter|host|interviewer|anchor|moderator|correspondent)\s+((?:[A-Z][\w'’-]+\s+){0,2}[A-Z][\w'’-]+)"
+)
 COURTESY_RE = re.compile(r"(?:Thank you|Thanks|Good (?:morning|afternoon|evening))\b[^.!?]{0,40}[.!]")
 ANSWER_LABELS = {"A", "ANSWER"}  # the interviewee's turns, named in the introduction
 
@@ -112,13 +115,21 @@ def transcript_turns(
         return {}
     asks: dict[str, list[bool]] = {}
     for label, content in turns.values():
-        asks.setdefault(text[label[0] : label[1]].upper(), []).append(text[content[1] - 1] == "?")
+        asks.setdefault(_speaker_key(text, label), []).append(text[content[1] - 1] == "?")
     interviewers = {label for label, questions in asks.items() if sum(questions) * 2 >= len(questions)}
+    # "an interview between presenter James Calloway and ...": the introduction names the interviewer
+    introduction = text[: min(label[0] for label, _ in turns.values())]
+    interviewers |= {name.split()[-1].upper() for name in INTERVIEWER_RE.findall(introduction)}
     return {
         index: (label, content)
         for index, (label, content) in turns.items()
-        if text[label[0] : label[1]].upper() not in interviewers and not COURTESY_RE.fullmatch(text, *content)
+        if _speaker_key(text, label) not in interviewers and not COURTESY_RE.fullmatch(text, *content)
     }
+
+
+def _speaker_key(text: str, label: tuple[int, int]) -> str:
+    """One speaker under both of a transcript's labels ("JAMES CALLOWAY:", then "CALLOWAY:")."""
+    return text[label[0] : label[1]].upper().split()[-1]
 
 
 def find_quotes(layout: Layout) -> list[Quote]:

@@ -368,7 +368,8 @@ def resolve(index: EntityIndex, speaker: Speaker, previous: list[Speaker], follo
     """The canonical name for a source mention (``follows_quote``: the mention comes after its quote)."""
     words = [bare_word(w) for w in speaker.text.split()]
     words = [w for w in words if w]
-    if len(words) > 1 and all(w.isupper() for w in words):  # a transcript's "MS ORTAGUS", a caption's "ISMAIL DEMIR"
+    # a transcript's "MS ORTAGUS" or "RUIZ" (a surname the text names), a caption's "ISMAIL DEMIR"
+    if all(w.isupper() for w in words) and (len(words) > 1 or words[0].capitalize() in index.fullest):
         words = [w.capitalize() for w in words]
     if not words:
         return speaker.text
