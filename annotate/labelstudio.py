@@ -33,7 +33,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-LABEL_CONFIG_PATH = Path(__file__).resolve().parent.parent / "label_config" / "quotes.xml"
+# Inside the package, so a wheel carries it; label_config/quotes.xml in the repository links here.
+LABEL_CONFIG_PATH = Path(__file__).resolve().parent / "label_config" / "quotes.xml"
 
 # Names of the tags in label_config/quotes.xml.
 SPAN_TAG, TEXT_TAG, STANCE_TAG, TYPE_TAG, NAME_TAG = "label", "text", "stance", "type", "speaker_name"
