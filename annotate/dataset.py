@@ -24,7 +24,7 @@ from .agreement import agreement_from_documents
 from .data import QUOTE_TYPES, STANCE_LABELS, Quote
 from .errors import UserError
 from .files import atomic_folder
-from .labelstudio import result_to_quotes
+from .labelstudio import DOC_ID_KEY, HASH_KEY, SOURCE_KEY, TEXT_TAG, result_to_quotes, task_keys
 
 if TYPE_CHECKING:
     from .stance import Target
@@ -193,15 +193,16 @@ def export_rows(tasks: list[dict[str, Any]]) -> ExportRows:
         summary.annotated_tasks += bool(completed)
         summary.tasks_without_annotation += not annotations
         data = task["data"]
-        text = data["text"]
+        text = data[TEXT_TAG]
         for annotation in completed:
             prediction = _prediction_of(annotation, task)
             prelabels = result_to_quotes(text, prediction["result"]) if prediction else []
             model_version = (prediction or {}).get("model_version") or None
             quotes = result_to_quotes(text, annotation.get("result") or [])
             matches = match_prelabels(quotes, prelabels)
+            stored = task_keys(task)
             keys = {
-                "doc_id": str(data.get("doc_id") or task["id"]),
+                DOC_ID_KEY: stored[DOC_ID_KEY],
                 "task_id": task["id"],
                 "annotation_id": annotation["id"],
                 "annotator": _annotator(annotation.get("completed_by")),
@@ -212,8 +213,8 @@ def export_rows(tasks: list[dict[str, Any]]) -> ExportRows:
                 {
                     **keys,
                     "text": text,
-                    "source": data.get("source") or "",
-                    "content_hash": data.get("content_hash") or "",
+                    SOURCE_KEY: stored[SOURCE_KEY],
+                    HASH_KEY: stored[HASH_KEY],
                     "quotes": quote_fields,
                 }
             )

@@ -39,9 +39,11 @@ LABEL_CONFIG_PATH = Path(__file__).resolve().parent / "label_config" / "quotes.x
 # Names of the tags in label_config/quotes.xml.
 SPAN_TAG, TEXT_TAG, STANCE_TAG, TYPE_TAG, NAME_TAG = "label", "text", "stance", "type", "speaker_name"
 QUOTE_LABEL, SPEAKER_LABEL, RELATION_LABEL = "Quote", "Speaker", "said_by"
+# The task data keys, here only: the article (TEXT_TAG), then what the tool reads back (document id, source path, content hash).
+DOC_ID_KEY, SOURCE_KEY, HASH_KEY = "doc_id", "source", "content_hash"
 # The Data Manager tab annotators open: the columns only the tool reads hidden, and the least certain pre-labels
 # (lowest prediction score) first.
-TOOL_COLUMNS = [f"tasks:data.{key}" for key in ("content_hash", "source", "doc_id")]
+TOOL_COLUMNS = [f"tasks:data.{key}" for key in (HASH_KEY, SOURCE_KEY, DOC_ID_KEY)]
 REVIEW_VIEW = {
     "title": "Review (least certain first)",
     "hiddenColumns": {"explore": TOOL_COLUMNS, "labeling": TOOL_COLUMNS},
@@ -116,16 +118,26 @@ def stance_confidence(quote: Quote) -> float:
     return float(quote.stance.scores.get(quote.stance.label, 0.0))
 
 
+def task_keys(task: dict[str, Any]) -> dict[str, str]:
+    """The document id, source and content hash an exported task carries (the id falls back to the task's)."""
+    data = task["data"]
+    return {
+        DOC_ID_KEY: str(data.get(DOC_ID_KEY) or task["id"]),
+        SOURCE_KEY: data.get(SOURCE_KEY) or "",
+        HASH_KEY: data.get(HASH_KEY) or "",
+    }
+
+
 def document_to_task(document: Document) -> dict[str, Any]:
     """A task for import, with the pre-labels as a prediction. Its score is the confidence of its least certain
     stance, so sorting the Data Manager by prediction score puts the tasks to review first on top."""
     scores = [stance_confidence(q) for q in document.quotes]
     return {
         "data": {
-            "text": document.text,
-            "doc_id": document.id,
-            "source": document.source,
-            "content_hash": content_hash(document.text),
+            TEXT_TAG: document.text,
+            DOC_ID_KEY: document.id,
+            SOURCE_KEY: document.source,
+            HASH_KEY: content_hash(document.text),
         },
         "predictions": [
             {
@@ -299,8 +311,8 @@ def project_documents(client: LabelStudio, project_id: int) -> tuple[set[str], l
     with api_errors(base_url(client), "listing existing tasks"):
         for task in client.tasks.list(project=project_id, fields="all", page_size=TASK_PAGE_SIZE):
             data = task.data or {}
-            if data.get("content_hash"):
-                hashes.add(data["content_hash"])
+            if data.get(HASH_KEY):
+                hashes.add(data[HASH_KEY])
             submitted = [
                 a
                 for a in task.annotations or []
@@ -310,7 +322,9 @@ def project_documents(client: LabelStudio, project_id: int) -> tuple[set[str], l
                 latest = max(submitted, key=lambda a: a.get("id") or 0)
                 text = data[TEXT_TAG]
                 annotated.append(
-                    Document(str(data.get("doc_id") or task.id), text, quotes=result_to_quotes(text, latest["result"]))
+                    Document(
+                        str(data.get(DOC_ID_KEY) or task.id), text, quotes=result_to_quotes(text, latest["result"])
+                    )
                 )
     return hashes, annotated
 
