@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from .data import STANCE_LABELS
-from .gold import GoldDocument, gold_from_documents
+from .gold import GoldDocument
 from .metrics import match_spans, same_speaker
 
 
@@ -70,11 +70,6 @@ def agreement(annotations: Iterable[GoldDocument]) -> dict[str, Any]:
         "stance_agreement": sum(a == b for a, b in zip(first_stances, second_stances)) / matched if matched else None,
         "speaker_agreement": same_speakers / matched if matched else None,
     }
-
-
-def agreement_from_documents(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    """Agreement figures from rows of the export's ``documents`` config (one row per annotation)."""
-    return agreement(gold_from_documents(rows))
 
 
 def render(report: dict[str, Any], console: Console) -> None:

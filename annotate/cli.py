@@ -269,7 +269,8 @@ def evaluate(
 ) -> None:
     """Re-run the pre-labeller on annotated documents and score it against the annotations."""
     from . import evaluate as evaluation
-    from .gold import first_annotation_per_task, load_gold
+    from .dataset import load_gold
+    from .gold import first_annotation_per_task
 
     if plot:
         check_output_file(plot)
@@ -303,7 +304,7 @@ def agreement(
 ) -> None:
     """Inter-annotator agreement on tasks with two or more annotations: quote spans, stance (Krippendorff's alpha), speakers."""
     from . import agreement as figures
-    from .gold import load_export
+    from .dataset import gold_from_documents, load_export
 
     if (project is None) == (dataset is None):
         raise UserError("give either --project or --dataset")
@@ -316,7 +317,7 @@ def agreement(
         client = label_studio_client(url, api_key, data_dir)
         with err.status("reading annotations"):
             rows = export_rows(export_tasks(client, find_project(client, project).id)).documents
-    report = figures.agreement_from_documents(rows)
+    report = figures.agreement(gold_from_documents(rows))
     if as_json:
         typer.echo(json.dumps(report, indent=1))
     else:

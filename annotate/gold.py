@@ -13,7 +13,6 @@ from typing import Any
 
 from .data import QUOTE_TYPES, STANCE_LABELS, Document, Quote, Speaker, Stance
 from .errors import UserError
-from .metrics import name_aliases
 
 GOLD_ANNOTATOR = "gold"
 
@@ -42,11 +41,6 @@ class GoldDocument:
     task_id: int = 0
     annotation_id: int = 0
     annotator: str = GOLD_ANNOTATOR
-
-
-def _label(value: Any, names: tuple[str, ...]) -> str:
-    """A ClassLabel value as its name (datasets gives the index, plain rows give the name)."""
-    return names[value] if isinstance(value, int) else str(value)
 
 
 def _find_span(text: str, quote: str) -> tuple[int, int] | None:
@@ -135,102 +129,9 @@ def read_gold_json(path: Path, docs_dir: Path) -> list[GoldDocument]:
     return documents
 
 
-def reference_from_row(row: dict[str, Any]) -> Reference:
-    """A reference from one quote of the export (a ``quotes`` row or an item of a document's ``quotes``)."""
-    name = row.get("speaker_name") or ""
-    speaker = None
-    if name or row.get("speaker_text"):
-        speaker_start = row.get("speaker_start")
-        speaker_end = row.get("speaker_end")
-        speaker = Speaker(
-            -1 if speaker_start is None else int(speaker_start),
-            -1 if speaker_end is None else int(speaker_end),
-            row.get("speaker_text") or name,
-            name or row.get("speaker_text") or "",
-        )
-    stance = _label(row["stance"], STANCE_LABELS)
-    quote = Quote(
-        start=int(row["quote_start"]),
-        end=int(row["quote_end"]),
-        text=row["quote_text"],
-        type=_label(row["type"], QUOTE_TYPES),
-        speaker=speaker,
-        stance=Stance(stance, {label: float(label == stance) for label in STANCE_LABELS}),
-        id=row.get("quote_id") or "",
-    )
-    return Reference(quote, name_aliases(speaker.name) if speaker else [], [stance])
-
-
-def gold_from_documents(rows: Iterable[dict[str, Any]]) -> list[GoldDocument]:
-    """Gold documents from rows of the export's ``documents`` config: one per annotation."""
-    return [
-        GoldDocument(
-            document=Document(id=str(row["doc_id"]), text=row["text"], source=row.get("source") or ""),
-            references=[reference_from_row(quote) for quote in row.get("quotes") or []],
-            task_id=int(row["task_id"]),
-            annotation_id=int(row["annotation_id"]),
-            annotator=str(row.get("annotator") or ""),
-        )
-        for row in rows
-    ]
-
-
-def load_export(dataset: Path, config: str):
-    """One config of an exported dataset folder, all its splits together."""
-    from datasets import concatenate_datasets, load_dataset
-
-    if not dataset.is_dir():
-        raise UserError(f"{dataset}: no such dataset folder")
-    try:
-        splits = load_dataset(str(dataset), config)
-    except (ValueError, FileNotFoundError) as exc:
-        raise UserError(
-            f"{dataset}: cannot load the '{config}' config of this dataset ({str(exc).splitlines()[0]})"
-        ) from None
-    return concatenate_datasets(list(splits.values()))
-
-
-def load_gold(dataset: Path, docs_dir: Path | None = None) -> list[GoldDocument]:
-    """Gold documents from an exported dataset folder, or from gold JSON (a file, or a folder of them)
-    with the article texts in ``docs_dir``."""
-    is_gold_json = dataset.suffix == ".json" or (
-        dataset.is_dir() and any(dataset.glob("*.json")) and not (dataset / "README.md").exists()
-    )
-    if is_gold_json:
-        if docs_dir is None:
-            raise UserError(f"{dataset}: gold JSON needs --docs, the folder of the articles it labels")
-        return read_gold_json(dataset, docs_dir)
-    return gold_from_documents(load_export(dataset, "documents"))
-
-
 def first_annotation_per_task(documents: Iterable[GoldDocument]) -> list[GoldDocument]:
     """The earliest annotation of each task, in task order."""
     first: dict[int, GoldDocument] = {}
     for document in sorted(documents, key=lambda d: (d.task_id, d.annotation_id)):
         first.setdefault(document.task_id, document)
     return list(first.values())
-
-
-def gold_tasks(documents: Iterable[GoldDocument]) -> list[dict[str, Any]]:
-    """Gold documents as Label Studio tasks, each with its gold as a completed annotation (what the
-    export reads), so gold JSON becomes a dataset through the same export as real annotations."""
-    from .labelstudio import document_to_task, quotes_to_result
-
-    tasks = []
-    for gold in documents:
-        task = document_to_task(gold.document)
-        task |= {"id": gold.task_id, "predictions": []}
-        quotes = [r.quote for r in gold.references]
-        task["annotations"] = [
-            {"id": gold.annotation_id, "completed_by": gold.annotator, "result": quotes_to_result(quotes)}
-        ]
-        tasks.append(task)
-    return tasks
-
-
-def write_gold_dataset(documents: list[GoldDocument], folder: Path) -> None:
-    """Write gold documents as a dataset folder in the export format (``quotes`` and ``documents``)."""
-    from .dataset import write_dataset
-    from .stance import load_target
-
-    write_dataset(gold_tasks(documents), folder, name=folder.name, target=load_target(None))

@@ -19,9 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from .data import STANCE_LABELS, Document
+from .dataset import load_gold
 from .errors import UserError
 from .files import atomic_folder
-from .gold import GoldDocument, load_gold
+from .gold import GoldDocument
 from .metrics import stance_scores
 from .stance import SideFinder, StanceItem, Target, packaged_encoder, stance_items
 from .stance.learned import Encoder, Head, HeadStance, head_digest, is_head, learn_head, load_head, save_head

@@ -17,9 +17,9 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from annotate.dataset import load_gold
 from annotate.evaluate import compare, speaker_correct
 from annotate.extract import extract
-from annotate.gold import load_gold
 from annotate.metrics import match_spans
 
 ROOT = Path(__file__).resolve().parent.parent

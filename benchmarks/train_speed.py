@@ -24,7 +24,8 @@ sys.path.insert(0, str(ROOT))
 from quiet_cores import pin_cores_and_quiet  # noqa: E402
 
 from annotate.data import Document, Quote, Speaker, Stance  # noqa: E402
-from annotate.gold import GoldDocument, Reference, read_gold_json, write_gold_dataset  # noqa: E402
+from annotate.dataset import write_gold_dataset  # noqa: E402
+from annotate.gold import GoldDocument, Reference, read_gold_json  # noqa: E402
 from annotate.train import train  # noqa: E402
 
 SPEAKERS = ["Maria Lopez", "Ahmet Kaya", "John Miller", "Olga Petrova", "the minister", "a spokesman"]

@@ -10,10 +10,10 @@ import sys
 
 import pytest
 
-from annotate.agreement import agreement, agreement_from_documents
+from annotate.agreement import agreement
 from annotate.data import Document, Quote, Speaker, Stance
-from annotate.dataset import export_rows, write_dataset
-from annotate.gold import GoldDocument, Reference, gold_tasks
+from annotate.dataset import export_rows, gold_from_documents, gold_tasks, write_dataset
+from annotate.gold import GoldDocument, Reference
 from annotate.labelstudio import quotes_to_result
 from annotate.stance import load_target
 
@@ -97,7 +97,7 @@ def two_annotator_tasks() -> list[dict]:
 
 
 def test_agreement_from_export_rows_reads_the_documents_config_shape():
-    report = agreement_from_documents(export_rows(two_annotator_tasks()).documents)
+    report = agreement(gold_from_documents(export_rows(two_annotator_tasks()).documents))
     assert report["tasks_with_several_annotations"] == report["annotation_pairs"] == 2
     assert report["annotators"] == ["a", "b"]
     assert report["quote_span_f1"] == pytest.approx(6 / 8)

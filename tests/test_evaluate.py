@@ -11,16 +11,10 @@ from pathlib import Path
 import pytest
 
 from annotate.data import Document, Quote, Speaker, Stance
+from annotate.dataset import load_gold, write_gold_dataset
 from annotate.errors import UserError
 from annotate.evaluate import compare
-from annotate.gold import (
-    GoldDocument,
-    Reference,
-    first_annotation_per_task,
-    load_gold,
-    read_gold_json,
-    write_gold_dataset,
-)
+from annotate.gold import GoldDocument, Reference, first_annotation_per_task, read_gold_json
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLD = ROOT / "tests" / "data" / "seeds-gold.json"

@@ -12,8 +12,9 @@ from itertools import cycle, product
 import pytest
 
 from annotate.data import Document, Quote, Speaker, Stance
+from annotate.dataset import write_gold_dataset
 from annotate.errors import UserError
-from annotate.gold import GoldDocument, Reference, write_gold_dataset
+from annotate.gold import GoldDocument, Reference
 from annotate.metrics import stance_scores
 from annotate.stance import load_stance_model, load_target
 from annotate.train import Settings, labelled_quotes, split, train
