@@ -8,7 +8,7 @@ from itertools import islice
 from pathlib import Path
 
 from .data import Document
-from .extract import extract
+from .extract import Layout, extract
 from .stance import SideFinder, SpeakerMemory, StanceModel, load_stance_model, load_target, stance_items
 
 
@@ -48,9 +48,10 @@ class Prelabeller:
     def model_version(self) -> str:
         return self.stance_model.version
 
-    def extract(self, document: Document) -> Document:
-        """Quotes and speakers for one document; stance is filled in by ``prelabel``."""
-        quotes = extract(document.text)
+    def extract(self, document: Document, layout: Layout | None = None) -> Document:
+        """Quotes and speakers for one document (``layout``: its layout, when already computed); stance is filled
+        in by ``prelabel``."""
+        quotes = extract(document.text, layout)
         for number, quote in enumerate(quotes, start=1):
             quote.id = f"q{number}"
         document.quotes = quotes
@@ -74,8 +75,9 @@ class Prelabeller:
         for batch in _batched(documents, self.batch_size):
             items = []
             for document in batch:
-                self.extract(document)
-                items += stance_items(document, self.sides, _document_key(document))
+                layout = Layout.of(document.text)  # read once, by extraction and by the stance evidence
+                self.extract(document, layout)
+                items += stance_items(document, self.sides, _document_key(document), layout)
             probabilities = self.stance_model.text_probabilities(items) if items else None
             if items:
                 self.memory.add(items, probabilities)

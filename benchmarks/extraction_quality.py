@@ -17,6 +17,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from annotate.data import Document
 from annotate.dataset import load_gold
 from annotate.evaluate import compare, speaker_correct
 from annotate.extract import extract
@@ -37,7 +38,7 @@ def score(name: str, misses: bool = False) -> dict:
     gold = gold_of(name)
     predicted, seconds = [], 0.0
     for reference in gold:
-        document = type(reference.document)(id=reference.document.id, text=reference.document.text)
+        document = Document(id=reference.document.id, text=reference.document.text)
         started = time.perf_counter()
         document.quotes = extract(document.text)
         seconds += time.perf_counter() - started

@@ -130,10 +130,10 @@ def test_a_document_that_fails_to_prelabel_does_not_stop_the_others(studio, prel
         def __init__(self):
             self.__dict__.update(prelabeller.__dict__)  # share the loaded model
 
-        def extract(self, document):
+        def extract(self, document, layout=None):
             if document.id == "bad":
                 raise RuntimeError("cannot pre-label this one")
-            return super().extract(document)
+            return super().extract(document, layout)
 
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": "bad", "text": "A document the pre-labeller chokes on."}\n', encoding="utf-8")

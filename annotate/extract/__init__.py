@@ -17,9 +17,10 @@ from .speakers import attribute_speakers
 __all__ = ["RULES", "Layout", "Rule", "extract"]
 
 
-def extract(text: str) -> list[Quote]:
-    """Every quotation in ``text`` with its cue, speaker (mention and canonical name) and rule, in text order."""
-    layout = Layout.of(text)
+def extract(text: str, layout: Layout | None = None) -> list[Quote]:
+    """Every quotation in ``text`` with its cue, speaker (mention and canonical name) and rule, in text order;
+    ``layout`` is the text's, when the caller has computed it for a later stage too."""
+    layout = layout or Layout.of(text)
     quotes = find_quotes(layout)
     attribute_speakers(layout, quotes)
     if layout.text != text:  # the rules read typeset quotation marks; the spans show the text as given

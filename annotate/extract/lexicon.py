@@ -91,10 +91,8 @@ NOUN_LIKE_FORMS = set(
 )
 CUE_FORMS = sorted(finite_forms(SPEECH_VERBS) - NOUN_LIKE_FORMS | PRESENT_PLURAL_CUES)
 THAT_ONLY_FORMS = sorted(
-    (finite_forms(THAT_VERBS + MANNER_VERBS) | PRESENT_PLURAL_THAT_CUES | {"notes", "states", "reports"})
-    - NOUN_LIKE_FORMS
-    - set(CUE_FORMS)
-    | {"notes", "states", "reports"}
+    (finite_forms(THAT_VERBS + MANNER_VERBS) | PRESENT_PLURAL_THAT_CUES) - NOUN_LIKE_FORMS - set(CUE_FORMS)
+    | {"notes", "states", "reports"}  # as often nouns: cues only with "that"
 ) + ["put it"]  # 'As X put it, "..."'
 COGNITION_FORMS = finite_forms(COGNITION_VERBS)
 PARTICIPLES = sorted(participles(SPEECH_VERBS + ["claim"]))
