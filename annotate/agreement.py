@@ -16,7 +16,7 @@ from rich.table import Table
 
 from .data import STANCE_LABELS
 from .gold import GoldDocument
-from .metrics import match_spans, same_speaker
+from .metrics import format_score, match_spans, same_speaker
 
 
 def _alpha(first: list[str], second: list[str]) -> float | None:
@@ -77,15 +77,12 @@ def render(report: dict[str, Any], console: Console) -> None:
     table.add_column("measure")
     table.add_column("value", justify="right")
 
-    def fmt(value: float | None) -> str:
-        return "-" if value is None else f"{value:.3f}"
-
     table.add_row("tasks with 2+ annotations", str(report["tasks_with_several_annotations"]))
     table.add_row("annotation pairs compared", str(report["annotation_pairs"]))
     table.add_row("annotators", str(len(report["annotators"])))
     table.add_row("quotes both marked / marked by one", f"{report['matched_quotes']} / {report['unmatched_quotes']}")
-    table.add_row("quote span F1 (overlap ≥ 50%)", fmt(report["quote_span_f1"]))
-    table.add_row("stance Krippendorff's alpha (nominal)", fmt(report["stance_alpha"]))
-    table.add_row("stance raw agreement", fmt(report["stance_agreement"]))
-    table.add_row("same speaker", fmt(report["speaker_agreement"]))
+    table.add_row("quote span F1 (overlap ≥ 50%)", format_score(report["quote_span_f1"]))
+    table.add_row("stance Krippendorff's alpha (nominal)", format_score(report["stance_alpha"]))
+    table.add_row("stance raw agreement", format_score(report["stance_agreement"]))
+    table.add_row("same speaker", format_score(report["speaker_agreement"]))
     console.print(table)

@@ -35,7 +35,7 @@ from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from pydantic import BaseModel, ConfigDict
 
 from .data import STANCE_LABELS, Document
-from .errors import UserError
+from .errors import UserError, first_line
 from .labelstudio import (
     NAME_TAG,
     QUOTE_LABEL,
@@ -141,7 +141,7 @@ class Retrainer:
             try:
                 model = self._train(project_id)
             except Exception as exc:  # noqa: BLE001 - any failure keeps the old model; the reason goes to the log
-                reason = (str(exc).strip() or exc.__class__.__name__).splitlines()[0]
+                reason = first_line(exc)
                 self.last_error = f"project {project_id}: {reason if isinstance(exc, UserError) else f'{exc.__class__.__name__}: {reason}'}"
                 logger.error("retraining failed, keeping the current stance model: %s", self.last_error)
                 continue

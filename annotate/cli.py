@@ -120,29 +120,6 @@ ApiKeyOption = Annotated[
 ]
 
 
-def label_studio_connection(url: str | None, api_key: str | None, data_dir: Path) -> tuple[str, str | None]:
-    """--url/--api-key, each falling back to the embedded server started from ``data_dir``."""
-    if url is None or api_key is None:
-        embedded_url, embedded_key = studio.embedded_connection(data_dir)
-        # The embedded server's token goes to the embedded server only, never to a --url elsewhere.
-        if api_key is None and url in (None, embedded_url):
-            api_key = embedded_key
-        url = url or embedded_url or f"http://{studio.HOST}:{studio.DEFAULT_PORT}"
-    return url, api_key
-
-
-def label_studio_client(url: str | None, api_key: str | None, data_dir: Path):
-    """A checked SDK client for --url/--api-key, falling back to the embedded server started from ``data_dir``."""
-    from .labelstudio import connect
-
-    url, api_key = label_studio_connection(url, api_key, data_dir)
-    if not api_key:
-        raise UserError(
-            "no Label Studio API key: pass --api-key or set LABEL_STUDIO_API_KEY (or run annotate studio start)"
-        )
-    return connect(url, api_key)
-
-
 @app.command()
 def prelabel(
     paths: Annotated[list[Path], typer.Argument(help=".txt files, folders of them, or .jsonl files of {id, text}.")],
@@ -196,7 +173,7 @@ def push(
 
     documents, problems = load_inputs(paths)
     # Check the server and token before loading the model, so a typo fails fast.
-    client = label_studio_client(url, api_key, data_dir)
+    client = studio.connect_to(url, api_key, data_dir)
     with err.status("pre-labelling and importing"):
         report = push_documents(client, project, documents, lambda: build_prelabeller(stance_model, target, batch_size))
     failed = len(report.failed) + len(problems)
@@ -228,7 +205,7 @@ def export(
     from .stance import load_target
 
     check_output_folder(output)
-    client = label_studio_client(url, api_key, data_dir)
+    client = studio.connect_to(url, api_key, data_dir)
     found = find_project(client, project)
     stance_target = load_target(target)
     with err.status("exporting"):
@@ -314,7 +291,7 @@ def agreement(
         from .dataset import export_rows
         from .labelstudio import export_tasks
 
-        client = label_studio_client(url, api_key, data_dir)
+        client = studio.connect_to(url, api_key, data_dir)
         with err.status("reading annotations"):
             rows = export_rows(export_tasks(client, find_project(client, project).id)).documents
     report = figures.agreement(gold_from_documents(rows))
@@ -539,7 +516,7 @@ def backend_serve(
             f"[yellow]warning:[/] anyone who reaches {host}:{port} can use the backend; set --basic-auth-user/--basic-auth-pass",
             highlight=False,
         )
-    access = LabelStudioAccess(*label_studio_connection(url, api_key, data_dir))
+    access = LabelStudioAccess(*studio.resolve_connection(url, api_key, data_dir))
     settings = Settings()
     prelabeller = build_prelabeller(stance_model, target, batch_size)
     # Retraining news (new model version, or why a training failed) is what the operator watches for;
@@ -570,7 +547,7 @@ def backend_connect(
     """Connect a running backend to a project: "Retrieve predictions", interactive pre-annotation and retraining."""
     from .backend import connect_backend
 
-    client = label_studio_client(url, api_key, data_dir)
+    client = studio.connect_to(url, api_key, data_dir)
     connection = connect_backend(
         client, find_project(client, project), backend_url, title, basic_auth(basic_auth_user, basic_auth_pass)
     )
@@ -589,7 +566,7 @@ def backend_status(
     """Say whether Label Studio reaches the project's ML backends; exit code 1 when none is connected or one is down."""
     from .backend import backend_problem, project_backends
 
-    client = label_studio_client(url, api_key, data_dir)
+    client = studio.connect_to(url, api_key, data_dir)
     backends = project_backends(client, find_project(client, project))
     if not backends:
         raise UserError(f"project {project!r} has no ML backend; connect one with annotate backend connect")

@@ -22,7 +22,7 @@ from huggingface_hub import DatasetCard, DatasetCardData
 
 from .agreement import agreement
 from .data import QUOTE_TYPES, STANCE_LABELS, Document, Quote, Speaker, Stance
-from .errors import UserError
+from .errors import UserError, first_line
 from .files import atomic_folder
 from .gold import GoldDocument, Reference, read_gold_json
 from .labelstudio import (
@@ -35,7 +35,7 @@ from .labelstudio import (
     result_to_quotes,
     task_keys,
 )
-from .metrics import name_aliases
+from .metrics import format_score, name_aliases, shared_chars
 
 if TYPE_CHECKING:
     from .stance import Target
@@ -120,8 +120,8 @@ def _speaker_name(quote: Quote | None) -> str | None:
 
 
 def _overlap(a: Quote, b: Quote) -> float:
-    shared = min(a.end, b.end) - max(a.start, b.start)
-    return max(shared, 0) / max(a.end - a.start, b.end - b.start, 1)
+    """The share of the longer quote that the two have in common."""
+    return shared_chars((a.start, a.end), (b.start, b.end)) / max(a.end - a.start, b.end - b.start, 1)
 
 
 def match_prelabels(quotes: list[Quote], prelabels: list[Quote]) -> dict[str, Quote]:
@@ -240,10 +240,6 @@ def export_rows(tasks: list[dict[str, Any]]) -> ExportRows:
     return ExportRows(quote_rows, document_rows, summary)
 
 
-def _figure(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.3f}"
-
-
 def _card(
     name: str, summary: ExportSummary, target: Target, datasets: Mapping[str, Dataset], agreement: Mapping[str, Any]
 ) -> DatasetCard:
@@ -350,10 +346,10 @@ annotators marked (spans overlapping by at least half of each).
 |---|---|
 | tasks with several annotations | {agreement["tasks_with_several_annotations"]} |
 | annotation pairs compared | {agreement["annotation_pairs"]} |
-| quote span F1 between annotators | {_figure(agreement["quote_span_f1"])} |
-| stance: Krippendorff's alpha (nominal) | {_figure(agreement["stance_alpha"])} |
-| stance: share of identical labels | {_figure(agreement["stance_agreement"])} |
-| speaker: share of the same speaker | {_figure(agreement["speaker_agreement"])} |
+| quote span F1 between annotators | {format_score(agreement["quote_span_f1"])} |
+| stance: Krippendorff's alpha (nominal) | {format_score(agreement["stance_alpha"])} |
+| stance: share of identical labels | {format_score(agreement["stance_agreement"])} |
+| speaker: share of the same speaker | {format_score(agreement["speaker_agreement"])} |
 """
     return DatasetCard(content)
 
@@ -451,9 +447,7 @@ def load_export(dataset: Path, config: str):
     try:
         splits = load_dataset(str(dataset), config)
     except (ValueError, FileNotFoundError) as exc:
-        raise UserError(
-            f"{dataset}: cannot load the '{config}' config of this dataset ({str(exc).splitlines()[0]})"
-        ) from None
+        raise UserError(f"{dataset}: cannot load the '{config}' config of this dataset ({first_line(exc)})") from None
     return concatenate_datasets(list(splits.values()))
 
 

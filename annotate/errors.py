@@ -3,3 +3,9 @@
 
 class UserError(Exception):
     """Bad input, a missing model, Label Studio down, a wrong token: never shown as a traceback."""
+
+
+def first_line(exc: BaseException) -> str:
+    """Library errors can span many lines; a user error is one."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -15,7 +15,7 @@ from rich.table import Table
 
 from .data import STANCE_LABELS, Document, Quote
 from .gold import GoldDocument, Reference
-from .metrics import match_spans, name_matches, prf, stance_scores
+from .metrics import format_score, match_spans, name_matches, prf, stance_scores
 
 
 def _span_counts(
@@ -115,10 +115,6 @@ def evaluate(gold: list[GoldDocument], prelabeller, on_document: Callable[[], No
     return {"model_version": prelabeller.model_version, "target": getattr(target, "name", ""), **report}
 
 
-def _fmt(value: float | None) -> str:
-    return "-" if value is None else f"{value:.3f}"
-
-
 def render(report: dict[str, Any], console: Console) -> None:
     """The report as rich tables."""
     console.print(
@@ -133,9 +129,9 @@ def render(report: dict[str, Any], console: Console) -> None:
         scores = report["quotes"][kind]
         quotes.add_row(
             label,
-            _fmt(scores["precision"]),
-            _fmt(scores["recall"]),
-            _fmt(scores["f1"]),
+            format_score(scores["precision"]),
+            format_score(scores["recall"]),
+            format_score(scores["f1"]),
             *(str(scores[k]) for k in ("tp", "fp", "fn")),
         )
     console.print(quotes)
@@ -144,10 +140,12 @@ def render(report: dict[str, Any], console: Console) -> None:
     summary = Table(title="On matched quotes")
     summary.add_column("measure")
     summary.add_column("value", justify="right")
-    summary.add_row("speaker accuracy", f"{_fmt(speaker['accuracy'])} ({speaker['correct']}/{speaker['matched']})")
-    summary.add_row("stance accuracy", _fmt(stance["accuracy"]))
-    summary.add_row("stance macro-F1", _fmt(stance["macro_f1"]))
-    summary.add_row("end-to-end F1 (span, speaker and stance right)", _fmt(report["end_to_end"]["f1"]))
+    summary.add_row(
+        "speaker accuracy", f"{format_score(speaker['accuracy'])} ({speaker['correct']}/{speaker['matched']})"
+    )
+    summary.add_row("stance accuracy", format_score(stance["accuracy"]))
+    summary.add_row("stance macro-F1", format_score(stance["macro_f1"]))
+    summary.add_row("end-to-end F1 (span, speaker and stance right)", format_score(report["end_to_end"]["f1"]))
     console.print(summary)
 
     if stance["confusion"]:
@@ -157,7 +155,7 @@ def render(report: dict[str, Any], console: Console) -> None:
             confusion.add_column(label, justify="right")
         confusion.add_column("F1", justify="right")
         for label, row in zip(stance["labels"], stance["confusion"]):
-            confusion.add_row(label, *(str(n) for n in row), _fmt(stance["per_label"][label]["f1"]))
+            confusion.add_row(label, *(str(n) for n in row), format_score(stance["per_label"][label]["f1"]))
         console.print(confusion)
 
 
@@ -179,7 +177,7 @@ def plot(report: dict[str, Any], path: Path) -> None:
     left.set_yticks(range(len(STANCE_LABELS)), STANCE_LABELS)
     left.set_xlabel("predicted")
     left.set_ylabel("gold")
-    left.set_title(f"Stance (accuracy {_fmt(stance['accuracy'])}, macro-F1 {_fmt(stance['macro_f1'])})")
+    left.set_title(f"Stance (accuracy {format_score(stance['accuracy'])}, macro-F1 {format_score(stance['macro_f1'])})")
     darkest = max(max(row) for row in matrix)
     for i, row in enumerate(matrix):
         for j, count in enumerate(row):

@@ -13,9 +13,19 @@ from .data import STANCE_LABELS
 Span = tuple[int, int]
 
 
+def format_score(value: float | None) -> str:
+    """A score as tables and cards print it."""
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+def shared_chars(first: Span, second: Span) -> int:
+    """The characters two spans share."""
+    return max(0, min(first[1], second[1]) - max(first[0], second[0]))
+
+
 def overlaps_enough(gold: Span, predicted: Span) -> int:
     """The overlap in characters when it covers at least half of both spans, else 0."""
-    overlap = max(0, min(gold[1], predicted[1]) - max(gold[0], predicted[0]))
+    overlap = shared_chars(gold, predicted)
     if overlap * 2 >= max(1, gold[1] - gold[0]) and overlap * 2 >= max(1, predicted[1] - predicted[0]):
         return overlap
     return 0

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Iterator
-from itertools import islice
 from pathlib import Path
 
+from .batching import batched
 from .data import Document
 from .extract import Layout, extract
 from .stance import SideFinder, SpeakerMemory, StanceModel, load_stance_model, load_target, stance_items
@@ -16,12 +16,6 @@ def _document_key(document: Document) -> str:
     """Documents are told apart by content: a wire story printed twice is one document, a task predicted again
     the same (its evidence replaces the earlier)."""
     return hashlib.sha1(document.text.encode()).hexdigest()
-
-
-def _batched(items: Iterable, size: int) -> Iterator[list]:
-    iterator = iter(items)
-    while batch := list(islice(iterator, size)):
-        yield batch
 
 
 class Prelabeller:
@@ -72,7 +66,7 @@ class Prelabeller:
         batch of documents) and the memory takes in each speaker's evidence; then each quote's stance is decided
         with all of it, so the first article gains from the last."""
         read = []
-        for batch in _batched(documents, self.batch_size):
+        for batch in batched(documents, self.batch_size):
             items = []
             for document in batch:
                 layout = Layout.of(document.text)  # read once, by extraction and by the stance evidence

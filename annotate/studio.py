@@ -362,3 +362,26 @@ def embedded_connection(data_dir: Path = DEFAULT_DATA_DIR) -> tuple[str | None, 
     credentials = read_credentials(data_dir)
     api_key = None if credentials is None else credentials.pat or credentials.api_key
     return (None if state is None else state["url"]), api_key
+
+
+def resolve_connection(url: str | None, api_key: str | None, data_dir: Path) -> tuple[str, str | None]:
+    """--url/--api-key, each falling back to the embedded server started from ``data_dir``."""
+    if url is None or api_key is None:
+        embedded_url, embedded_key = embedded_connection(data_dir)
+        # The embedded server's token goes to the embedded server only, never to a --url elsewhere.
+        if api_key is None and url in (None, embedded_url):
+            api_key = embedded_key
+        url = url or embedded_url or f"http://{HOST}:{DEFAULT_PORT}"
+    return url, api_key
+
+
+def connect_to(url: str | None, api_key: str | None, data_dir: Path):
+    """A checked SDK client for --url/--api-key, falling back to the embedded server started from ``data_dir``."""
+    from .labelstudio import connect
+
+    url, api_key = resolve_connection(url, api_key, data_dir)
+    if not api_key:
+        raise UserError(
+            "no Label Studio API key: pass --api-key or set LABEL_STUDIO_API_KEY (or run annotate studio start)"
+        )
+    return connect(url, api_key)

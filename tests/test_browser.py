@@ -114,6 +114,11 @@ def test_prelabelled_seed_shows_quotes_speakers_and_stance(browser, studio, push
     for region in quotes + speakers:
         assert squash(region["value"]["text"]) in shown
 
+    # The said_by arcs are drawn, faintly, so they do not strike through the words they cross.
+    WebDriverWait(browser, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".relations-overlay g[id]"))
+    overlay = browser.find_element(By.CSS_SELECTOR, ".relations-overlay")
+    assert float(overlay.value_of_css_property("opacity")) < 0.5
+
     # Selecting a quote shows its per-region stance with the predicted choice checked.
     quote = quotes[0]
     predicted = next(

@@ -25,10 +25,10 @@ from pathlib import Path
 import torch
 
 from ..data import STANCE_LABELS
-from ..errors import UserError
+from ..errors import UserError, first_line
 from .evidence import StanceItem
 from .models import BATCH_SIZE, StanceModel, inference_dtype, packaged_encoder
-from .target import Target, first_line
+from .target import Target
 
 RECIPE_VERSION = "4"  # bump when the recipe below changes, so cached heads are retrained
 HEAD_CONFIG = "stance_head.json"

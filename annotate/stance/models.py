@@ -34,10 +34,11 @@ from pathlib import Path
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import torch  # noqa: E402
 
+from ..batching import batched  # noqa: E402
 from ..data import STANCE_LABELS, Stance  # noqa: E402
-from ..errors import UserError  # noqa: E402
+from ..errors import UserError, first_line  # noqa: E402
 from .evidence import StanceItem  # noqa: E402
-from .target import Target, first_line  # noqa: E402
+from .target import Target  # noqa: E402
 
 DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
 BATCH_SIZE = 64
@@ -173,8 +174,7 @@ class _SequenceClassifier:
         # Sorting by length keeps padding, and so wasted work, small within each batch.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]) + (len(pairs[i]) if pairs else 0))
         result = torch.empty(len(texts), len(self.labels))
-        for start in range(0, len(order), BATCH_SIZE):
-            chunk = order[start : start + BATCH_SIZE]
+        for chunk in batched(order, BATCH_SIZE):
             encoded = self.tokenizer(
                 [texts[i] for i in chunk],
                 [pairs[i] for i in chunk] if pairs else None,

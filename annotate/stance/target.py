@@ -21,7 +21,7 @@ from pathlib import Path
 import yaml
 
 from ..data import STANCE_LABELS
-from ..errors import UserError
+from ..errors import UserError, first_line
 
 DEFAULT_TARGET = "s400.yaml"
 SIDES = ("favor", "against")  # the labels a speaker's side can lean to; "none" is about the quote, not the speaker
@@ -45,12 +45,6 @@ class Target:
             for label in STANCE_LABELS
             for sentence in (*self.statements[label], *self.examples.get(label, ()))
         ]
-
-
-def first_line(exc: Exception) -> str:
-    """Library errors can span many lines; a user error is one."""
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 MAX_TARGET_BYTES = 5_000_000  # a target file is a page or two of YAML; a huge one is a mistake
