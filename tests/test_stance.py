@@ -26,7 +26,9 @@ from annotate.stance import (
     quote_context,
     speaker_description,
 )
-from annotate.stance.learned import HeadStance
+from annotate.stance.bert import is_plain_bert
+from annotate.stance.learned import MAX_TOKENS, Encoder, HeadStance
+from annotate.stance.models import BATCH_SIZE, inference_dtype, packaged_encoder
 
 SOURCE_TARGET = Path(str(files("annotate.stance").joinpath("targets", "s400.yaml")))
 WORDS = "the minister said turkey will buy keep cancel russian missiles nato deal sanctions weather is nice".split()
@@ -102,14 +104,43 @@ def test_stance_classifier_is_detected_and_maps_its_label_order(tmp_path, target
     assert [scores["none"], scores["favor"], scores["against"]] == pytest.approx(own_order, abs=1e-5)
 
 
-def tiny_sbert(tmp_path):
-    base = tiny_bert(tmp_path / "tiny-bert")
+def tiny_sbert(tmp_path, pooling: str = "mean"):
+    base = tiny_bert(tmp_path / f"tiny-bert-{pooling}")
     transformer = Transformer(str(base), max_seq_length=64)
-    folder = tmp_path / "tiny-sbert"
-    SentenceTransformer(modules=[transformer, Pooling(transformer.get_embedding_dimension())], device="cpu").save(
-        str(folder)
-    )
+    folder = tmp_path / ("tiny-sbert" if pooling == "mean" else f"tiny-sbert-{pooling}")
+    modules = [transformer, Pooling(transformer.get_embedding_dimension(), pooling_mode=pooling)]
+    SentenceTransformer(modules=modules, device="cpu").save(str(folder))
     return folder
+
+
+LONG_TEXTS = [" ".join([*WORDS[: 1 + n % len(WORDS)] * (1 + n % 9), "said", *WORDS[: n % 4]]) for n in range(70)]
+
+
+@pytest.mark.parametrize("which", ["packaged", "tiny"])
+def test_the_plain_bert_encoder_gives_the_librarys_embeddings_bit_for_bit(tmp_path, which):
+    """The default encoder skips sentence-transformers for speed; its embeddings (so its labels) are the library's,
+    in the precision this CPU runs (bfloat16 or float32), for texts longer than the model reads."""
+    folder = packaged_encoder()[0] if which == "packaged" else tiny_sbert(tmp_path)
+    assert len(set(LONG_TEXTS)) == len(LONG_TEXTS)  # the encoder reads each distinct text once
+    assert is_plain_bert(folder)
+    encoder = Encoder(folder, which)
+    assert encoder.uses_library is False
+    library = SentenceTransformer(
+        str(folder), device="cpu", local_files_only=True, model_kwargs={"dtype": inference_dtype()}
+    )
+    library.max_seq_length = min(library.max_seq_length, MAX_TOKENS)
+    expected = library.encode(LONG_TEXTS, batch_size=BATCH_SIZE, convert_to_tensor=True, normalize_embeddings=True)
+    assert encoder.embed(LONG_TEXTS).equal(expected.float())
+
+
+def test_an_encoder_of_another_pooling_goes_through_sentence_transformers(tmp_path):
+    folder = tiny_sbert(tmp_path, pooling="cls")
+    assert not is_plain_bert(folder)
+    encoder = Encoder(folder, "tiny-cls")
+    assert encoder.uses_library is True
+    embeddings = encoder.embed(LONG_TEXTS[:5])
+    assert embeddings.shape == (5, 32)
+    assert embeddings.norm(dim=1).tolist() == pytest.approx([1.0] * 5, abs=1e-2)
 
 
 def test_an_encoder_gets_a_head_learned_from_the_target_once(tmp_path, target, monkeypatch):

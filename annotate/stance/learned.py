@@ -26,6 +26,7 @@ import torch
 
 from ..data import STANCE_LABELS
 from ..errors import UserError, first_line
+from .bert import BertEncoder, is_plain_bert
 from .evidence import StanceItem
 from .models import BATCH_SIZE, StanceModel, inference_dtype, packaged_encoder
 from .target import Target
@@ -46,29 +47,44 @@ def cache_dir() -> Path:
 
 
 class Encoder:
-    """A sentence-transformers encoder run on the CPU, its embeddings normalised; ``name`` is what to record."""
+    """A sentence encoder run on the CPU, its embeddings normalised; ``name`` is what to record. A BERT with mean
+    pooling (the packaged default) runs in plain torch (``bert.py``: the same embeddings, without the seconds that
+    importing sentence-transformers costs); any other folder through sentence-transformers."""
 
     def __init__(self, folder: Path, name: str):
-        from sentence_transformers import SentenceTransformer
-
         self.folder, self.name = folder, name
         try:
-            self.model = SentenceTransformer(
-                str(folder), device="cpu", local_files_only=True, model_kwargs={"dtype": inference_dtype()}
-            )
-        except (OSError, ValueError) as exc:
+            if is_plain_bert(folder):
+                self._bert, self._library = BertEncoder(folder, MAX_TOKENS, inference_dtype()), None
+            else:
+                from sentence_transformers import SentenceTransformer
+
+                self._bert, self._library = (
+                    None,
+                    SentenceTransformer(
+                        str(folder), device="cpu", local_files_only=True, model_kwargs={"dtype": inference_dtype()}
+                    ),
+                )
+                self._library.max_seq_length = min(self._library.max_seq_length or MAX_TOKENS, MAX_TOKENS)
+        except (OSError, ValueError, KeyError, RuntimeError) as exc:
             raise UserError(f"encoder {folder}: cannot be loaded ({first_line(exc)}); nothing is downloaded") from None
-        self.model.max_seq_length = min(self.model.max_seq_length or MAX_TOKENS, MAX_TOKENS)
+
+    @property
+    def uses_library(self) -> bool:
+        return self._library is not None
 
     def embed(self, texts: Sequence[str]) -> torch.Tensor:
-        # Each distinct text once (a wire story quoted in several articles, two quotes of one sentence);
-        # encode() sorts by length (less padding) and runs without gradients.
+        # Each distinct text once (a wire story quoted in several articles, two quotes of one sentence); both
+        # paths sort by length (less padding) and run without gradients.
         distinct = list(dict.fromkeys(texts))
-        embeddings = self.model.encode(
-            distinct, batch_size=BATCH_SIZE, convert_to_tensor=True, normalize_embeddings=True
-        )
+        if self._bert is not None:
+            embeddings = self._bert.embed(distinct, BATCH_SIZE)
+        else:
+            embeddings = self._library.encode(
+                distinct, batch_size=BATCH_SIZE, convert_to_tensor=True, normalize_embeddings=True
+            ).float()
         position = {text: number for number, text in enumerate(distinct)}
-        return embeddings.float()[[position[text] for text in texts]]
+        return embeddings[[position[text] for text in texts]]
 
 
 @dataclass(frozen=True)
