@@ -373,7 +373,8 @@ def rules(as_json: JsonOption = False) -> None:
 
 
 studio_app = typer.Typer(
-    help="The embedded Label Studio: a local server on 127.0.0.1 with SQLite in a data folder.", no_args_is_help=True
+    help="The embedded Label Studio: a local server on 127.0.0.1 with SQLite in a data folder (or PostgreSQL).",
+    no_args_is_help=True,
 )
 app.add_typer(studio_app, name="studio")
 
@@ -388,6 +389,14 @@ def studio_start(
             "--stall-timeout", min=1, help="Give up when the starting server shows no progress for this many seconds."
         ),
     ] = studio.DEFAULT_STALL,
+    database: Annotated[
+        str | None,
+        typer.Option(
+            "--database",
+            help="PostgreSQL instead of SQLite: postgresql://USER@HOST:PORT/DB, the password in PGPASSWORD. "
+            "The data folder keeps it for later starts.",
+        ),
+    ] = None,
 ) -> None:
     """Start Label Studio in the background (or show the one running); the first start creates an admin login and API
     tokens, and its database migrations take a few minutes on a busy machine."""
@@ -399,12 +408,14 @@ def studio_start(
             def waiting(seconds: float) -> None:
                 status.update(f"starting Label Studio{note}: {seconds:.0f} s, still working")
 
-            server = studio.start(data_dir, port=port, stall=stall, on_wait=waiting)
+            server = studio.start(data_dir, port=port, stall=stall, on_wait=waiting, database=database)
         typer.echo(f"Label Studio is running at {server.url} (pid {server.pid})")
     except studio.AlreadyRunning as running:
         server = running.server
         typer.echo(f"Label Studio is already running at {server.url} (pid {server.pid})")
     typer.echo(f"login: {server.username}")
+    if (on := studio.read_database(server.data_dir)) is not None:
+        typer.echo(f"database: {on.url}")
     typer.echo(f"password and API tokens: {server.credentials_path} (readable only by you)")
     typer.echo(f"log: {server.log_path}")
 

@@ -21,9 +21,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import httpx
-
-from .errors import UserError
+from .errors import UserError, first_line
 
 DEFAULT_DATA_DIR = Path(".label-studio")
 DEFAULT_PORT = 8080
@@ -32,6 +30,7 @@ LOG_TAIL_LINES = 15
 HOST = "127.0.0.1"
 ADMIN_EMAIL = "admin@localhost"
 CREDENTIALS_FILE, SERVER_FILE, LOG_FILE = "credentials.json", "server.json", "label-studio.log"
+DATABASE_FILE = "database.json"  # where a PostgreSQL-backed server keeps its database (0600: it holds the password)
 USERS_FOLDER = "users"  # other annotators' logins, one 0600 file each
 
 
@@ -96,6 +95,96 @@ def read_credentials(data_dir: Path) -> Credentials | None:
         raise UserError(f"unreadable Label Studio credentials file {path}: {exc.__class__.__name__}") from None
 
 
+@dataclass
+class Database:
+    """A PostgreSQL database for Label Studio (none: SQLite in the data folder)."""
+
+    user: str
+    host: str
+    port: int
+    name: str
+    password: str = ""
+
+    @property
+    def url(self) -> str:
+        """The database without its password, to show."""
+        return f"postgresql://{self.user}@{self.host}:{self.port}/{self.name}"
+
+    def env(self) -> dict[str, str]:
+        return {
+            "LABEL_STUDIO_DJANGO_DB": "postgresql",
+            "LABEL_STUDIO_POSTGRE_USER": self.user,
+            "LABEL_STUDIO_POSTGRE_PASSWORD": self.password,
+            "LABEL_STUDIO_POSTGRE_HOST": self.host,
+            "LABEL_STUDIO_POSTGRE_PORT": str(self.port),
+            "LABEL_STUDIO_POSTGRE_NAME": self.name,
+        }
+
+
+def parse_database(url: str) -> Database:
+    """``postgresql://USER@HOST:PORT/DB``; the password comes from ``PGPASSWORD`` (as for psql), never the URL,
+    because a command line is visible to every user of the machine."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        port = parts.port or 5432
+    except ValueError:
+        raise UserError(f"--database {url!r}: not a URL of the form postgresql://USER@HOST:PORT/DB") from None
+    if parts.scheme not in ("postgresql", "postgres") or not parts.hostname or not parts.path.strip("/"):
+        raise UserError(f"--database {url!r}: expected postgresql://USER@HOST:PORT/DB")
+    if parts.password is not None:
+        raise UserError(
+            "--database: leave the password out of the URL (other users can read command lines); set PGPASSWORD"
+        )
+    return Database(
+        user=parts.username or os.environ.get("USER", "postgres"),
+        host=parts.hostname,
+        port=port,
+        name=parts.path.strip("/"),
+        password=os.environ.get("PGPASSWORD", ""),
+    )
+
+
+def read_database(data_dir: Path) -> Database | None:
+    path = data_dir / DATABASE_FILE
+    if not path.is_file():
+        return None
+    try:
+        return Database(**json.loads(path.read_text(encoding="utf-8")))
+    except (ValueError, TypeError) as exc:
+        raise UserError(f"unreadable database file {path}: {exc.__class__.__name__}") from None
+
+
+def _check_database(database: Database) -> None:
+    """Fail in one line when PostgreSQL cannot be reached, before Label Studio tries for minutes."""
+    try:
+        import psycopg2
+    except ImportError:
+        raise UserError("Label Studio on PostgreSQL needs psycopg2: pip install 'annotate[studio]'") from None
+    try:
+        psycopg2.connect(
+            dbname=database.name, user=database.user, password=database.password, host=database.host,
+            port=database.port, connect_timeout=10,
+        ).close()  # fmt: skip
+    except psycopg2.Error as exc:
+        raise UserError(f"cannot connect to PostgreSQL at {database.url}: {first_line(exc)}") from None
+
+
+def _choose_database(data_dir: Path, requested: str | None, first_start: bool) -> Database | None:
+    """The data folder's database: the one it was first started with. A folder set up on SQLite stays on it, and
+    one on PostgreSQL stays on its database (its admin and tokens live there); the password may change."""
+    stored = read_database(data_dir)
+    if requested is None:
+        return stored
+    database = parse_database(requested)
+    if stored is None and not first_start:
+        raise UserError(f"{data_dir} holds a Label Studio on SQLite; start one on PostgreSQL with another --data-dir")
+    if stored is not None and stored.url != database.url:
+        raise UserError(f"{data_dir} runs on {stored.url}; use another --data-dir for {database.url}")
+    return database
+
+
 def _new_credentials() -> Credentials:
     # Label Studio keeps legacy tokens in a 40-character column.
     return Credentials(username=ADMIN_EMAIL, password=secrets.token_urlsafe(18), api_key=secrets.token_hex(20))
@@ -135,6 +224,8 @@ def _port_free(port: int) -> bool:
 
 
 def healthy(url: str, timeout: float = 2.0) -> bool:
+    import httpx  # here, not at the top: the CLI imports this module for every command, pre-labelling too
+
     try:
         response = httpx.get(f"{url}/health", timeout=timeout)
     except httpx.HTTPError:
@@ -142,10 +233,11 @@ def healthy(url: str, timeout: float = 2.0) -> bool:
     return response.status_code == 200 and response.json().get("status") == "UP"
 
 
-def _server_env(credentials: Credentials) -> dict[str, str]:
+def _server_env(credentials: Credentials, database: Database | None) -> dict[str, str]:
     # Secrets go through the environment (readable only by the owner), never the command line.
     return {
         **os.environ,
+        **(database.env() if database else {"LABEL_STUDIO_DJANGO_DB": "sqlite"}),
         "LABEL_STUDIO_USERNAME": credentials.username,
         "LABEL_STUDIO_PASSWORD": credentials.password,
         "LABEL_STUDIO_USER_TOKEN": credentials.api_key,
@@ -198,11 +290,14 @@ def start(
     port: int = DEFAULT_PORT,
     stall: float = DEFAULT_STALL,
     on_wait: Callable[[float], None] | None = None,
+    database: str | None = None,
 ) -> Server:
     """Start the server detached and wait until it is healthy; the first start creates the admin and its tokens
     (and runs the database migrations, which take minutes on a busy machine). It waits as long as the server
     process is alive and making progress (writing its log or using the CPU), calling ``on_wait`` with the seconds
-    waited; it fails when the process exits or shows no progress for ``stall`` seconds, with the log's last lines."""
+    waited; it fails when the process exits or shows no progress for ``stall`` seconds, with the log's last lines.
+    ``database`` (``postgresql://USER@HOST:PORT/DB``, password in ``PGPASSWORD``) puts Label Studio on PostgreSQL;
+    the data folder remembers it for later starts."""
     if importlib.util.find_spec("label_studio") is None:
         raise UserError("the embedded server needs the label-studio package: pip install 'annotate[studio]'")
     data_dir = data_dir.resolve()
@@ -212,6 +307,10 @@ def start(
         raise UserError(f"port {port} on {HOST} is already in use; choose another with --port")
     data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     credentials = read_credentials(data_dir)
+    chosen = _choose_database(data_dir, database, first_start=credentials is None)
+    if chosen is not None:
+        _check_database(chosen)
+        _write_private(data_dir / DATABASE_FILE, asdict(chosen))
     if credentials is None:
         credentials = _new_credentials()
         _write_private(data_dir / CREDENTIALS_FILE, asdict(credentials))
@@ -224,7 +323,7 @@ def start(
     with open(data_dir / LOG_FILE, "ab") as log:
         process = subprocess.Popen(
             command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-            env=_server_env(credentials), cwd=data_dir, start_new_session=True,
+            env=_server_env(credentials, chosen), cwd=data_dir, start_new_session=True,
         )  # fmt: skip
     (data_dir / SERVER_FILE).write_text(json.dumps({"pid": process.pid, "url": url}), encoding="utf-8")
 
@@ -323,7 +422,7 @@ def add_user(data_dir: Path, email: str) -> Path:
         raise UserError(f"{email!r} is not an email address")
     password = secrets.token_urlsafe(18)
     env = {
-        **_server_env(credentials),
+        **_server_env(credentials, read_database(data_dir)),
         "LABEL_STUDIO_BASE_DATA_DIR": str(data_dir),
         "ANNOTATE_NEW_EMAIL": email,
         "ANNOTATE_NEW_PASSWORD": password,
