@@ -13,7 +13,7 @@ import html
 import json
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 from label_studio_sdk.label_interface import LabelInterface
 
+from .batching import batched
 from .data import STANCE_LABELS, Document, Quote, Span, Speaker, Stance
 from .errors import UserError
 
@@ -50,6 +51,7 @@ REVIEW_VIEW = {
     "ordering": ["tasks:predictions_score"],
 }
 EXAMPLE_CLAIMS = 3  # example claims per stance label in a project's instructions
+PUSH_CHUNK = 200  # documents pre-labelled and imported per request: bounds memory and request size
 RULE_PREFIX = "rule: "  # a pre-tag's region meta names the extraction rule that produced it
 
 
@@ -390,41 +392,53 @@ def _prelabel_isolated(prelabeller: Prelabeller, batch: list[Document], report: 
 
 
 def push_documents(
-    client: LabelStudio, project_name: str, documents: list[Document], load_prelabeller: Callable[[], Prelabeller]
+    client: LabelStudio,
+    project_name: str,
+    documents: Iterable[Document],
+    load_prelabeller: Callable[[], Prelabeller],
+    chunk_size: int = PUSH_CHUNK,
 ) -> PushReport:
-    """Pre-label documents not yet in the project (by content hash) and import them, with their
-    predictions, in one request. The project is created on first push; the model is loaded only
-    when there is something new to pre-label."""
+    """Pre-label documents not yet in the project (by content hash) and import them with their predictions,
+    ``chunk_size`` documents per request. The project is created on first push; the model is loaded only when
+    there is something new to pre-label.
+
+    Chunks bound memory and request size, and make a push resumable: what was imported before a crash or a killed
+    server is skipped by the rerun, which imports the rest (a chunk is one import request, created whole or not at
+    all). The pre-labeller's speaker memory spans the chunks, so later chunks gain from the earlier ones."""
     report = PushReport()
     project = get_project(client, project_name)
     known, annotated = (set(), []) if project is None else project_documents(client, project.id)
-    fresh = []
-    for document in documents:
-        digest = content_hash(document.text)
-        if digest in known:
-            report.skipped += 1
-        else:
-            known.add(digest)
-            fresh.append(document)
-    if not fresh:
-        return report
-
-    prelabeller = load_prelabeller()
-    # The project's corrected tasks say which side their speakers take: that evidence counts for the new ones.
-    prelabeller.remember(annotated)
+    prelabeller = None
     interface = LabelInterface(label_config())
-    tasks = []
-    # All at once: the stance model pools each speaker's quotes across every document pushed together.
-    for document in _prelabel_isolated(prelabeller, fresh, report):
-        task = document_to_task(document)
-        errors = interface.validate_prediction(task["predictions"][0], return_errors=True)
-        if errors:
-            logger.warning("%s: prediction does not fit the label config: %s", document.id, "; ".join(map(str, errors)))
-            report.failed.append(document.id)
-        else:
-            tasks.append(task)
-    if tasks:
-        project = project or create_project(client, project_name, prelabeller.model_version, prelabeller.target)
-        report.created = import_tasks(client, project.id, tasks)
+    for chunk in batched(documents, chunk_size):
+        fresh = []
+        for document in chunk:
+            digest = content_hash(document.text)
+            if digest in known:
+                report.skipped += 1
+            else:
+                known.add(digest)
+                fresh.append(document)
+        if not fresh:
+            continue
+        if prelabeller is None:
+            prelabeller = load_prelabeller()
+            # The project's corrected tasks say which side their speakers take: that evidence counts for the new ones.
+            prelabeller.remember(annotated)
+        tasks = []
+        for document in _prelabel_isolated(prelabeller, fresh, report):
+            task = document_to_task(document)
+            errors = interface.validate_prediction(task["predictions"][0], return_errors=True)
+            if errors:
+                logger.warning(
+                    "%s: prediction does not fit the label config: %s", document.id, "; ".join(map(str, errors))
+                )
+                report.failed.append(document.id)
+            else:
+                tasks.append(task)
+        if tasks:
+            project = project or create_project(client, project_name, prelabeller.model_version, prelabeller.target)
+            report.created += import_tasks(client, project.id, tasks)
+    if project is not None and prelabeller is not None and report.created:
         show_predictions(client, project, prelabeller.model_version)
     return report

@@ -188,3 +188,38 @@ def test_push_counts_the_projects_corrected_tasks_as_evidence_about_their_speake
     (with_evidence,), (without,) = corrected.quotes, fresh.quotes
     assert with_evidence.stance.scores["against"] > without.stance.scores["against"] + 0.05
     assert with_evidence.stance.scores["none"] == pytest.approx(without.stance.scores["none"], abs=1e-4)
+
+
+class Crash(BaseException):
+    """A crash part-way through a push (not an error the push would report and go past)."""
+
+
+def test_a_push_that_crashes_part_way_resumes_without_duplicates(studio, prelabeller):
+    client = labelstudio.connect(studio.url, studio.pat)
+    seeds = list(iter_documents([SEEDS_DIR]))
+
+    class CrashingAfterFirstChunk:
+        def __init__(self):
+            self.calls = 0
+
+        def __getattr__(self, name):
+            return getattr(prelabeller, name)
+
+        def prelabel(self, documents):
+            self.calls += 1
+            if self.calls > 1:
+                raise Crash
+            return prelabeller.prelabel(documents)
+
+    with pytest.raises(Crash):
+        labelstudio.push_documents(client, "resumed", seeds, CrashingAfterFirstChunk, chunk_size=2)
+    project = labelstudio.get_project(client, "resumed")
+    assert len(labelstudio.export_tasks(client, project.id)) == 2  # the first chunk landed whole
+
+    again = labelstudio.push_documents(client, "resumed", seeds, lambda: prelabeller, chunk_size=2)
+    assert (again.created, again.skipped, again.failed) == (len(seeds) - 2, 2, [])
+    tasks = labelstudio.export_tasks(client, project.id)
+    assert sorted(labelstudio.task_keys(t)["content_hash"] for t in tasks) == sorted(
+        labelstudio.content_hash(d.text) for d in seeds
+    )
+    assert all(t["predictions"] for t in tasks)
