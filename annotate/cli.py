@@ -6,7 +6,9 @@ import json
 import logging
 import os
 import sys
+from collections.abc import Iterator
 from enum import StrEnum
+from itertools import chain
 from pathlib import Path
 from typing import Annotated
 
@@ -16,6 +18,8 @@ from rich.logging import RichHandler
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from . import studio
+from .batching import batched
+from .data import Document
 from .documents import InputError, iter_documents
 from .errors import UserError
 from .files import atomic_file, check_output_file, check_output_folder
@@ -27,6 +31,8 @@ app = typer.Typer(
 )
 # Soft wrap: an error stays one line however narrow the terminal (or 80 columns when not one).
 err = Console(stderr=True, soft_wrap=True)
+# Documents pre-labelled together: their speakers' evidence is pooled at once, later windows add to it.
+PRELABEL_WINDOW = 2000
 
 
 class OutputFormat(StrEnum):
@@ -120,9 +126,38 @@ ApiKeyOption = Annotated[
 ]
 
 
+def read_inputs(paths: list[Path], problems: list[InputError], skip: set[str] = frozenset()) -> Iterator[Document]:
+    """The documents of ``paths`` one at a time (memory stays flat however many there are), except those whose id
+    is in ``skip``; each unreadable input is printed in one line and added to ``problems``."""
+    for item in iter_documents(paths):
+        if isinstance(item, InputError):
+            err.print(f"[bold red]error:[/] {item}", highlight=False)
+            problems.append(item)
+        elif item.id not in skip:
+            yield item
+
+
+def finished_ids(output: Path) -> set[str]:
+    """The ids an earlier ``prelabel --resume`` run wrote to ``output``. A last line cut short by a crash is removed,
+    so the rerun writes that document again, whole."""
+    if not output.exists():
+        return set()
+    with open(output, "r+b") as handle:
+        raw = handle.read()
+        complete = raw[: raw.rfind(b"\n") + 1]
+        if len(complete) < len(raw):
+            handle.truncate(len(complete))
+    try:
+        return {str(json.loads(line)["id"]) for line in complete.decode("utf-8").splitlines() if line.strip()}
+    except (ValueError, KeyError, TypeError):
+        raise fail(f"{output} is not pre-label JSONL written by annotate prelabel; it was left as it was") from None
+
+
 @app.command()
 def prelabel(
-    paths: Annotated[list[Path], typer.Argument(help=".txt files, folders of them, or .jsonl files of {id, text}.")],
+    paths: Annotated[
+        list[Path], typer.Argument(help=".txt files, folders of them, .jsonl files of {id, text}, or .parquet files.")
+    ],
     output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the pre-labels.")],
     target: TargetOption = None,
     stance_model: StanceModelOption = None,
@@ -130,29 +165,48 @@ def prelabel(
     output_format: Annotated[
         OutputFormat, typer.Option("--format", help="jsonl records, or a JSON list of Label Studio tasks.")
     ] = OutputFormat.jsonl,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            "--resume",
+            help="Skip documents whose id the output already holds and append the others, each as soon as it is "
+            "pre-labelled (jsonl only): a stopped run continues where it stopped.",
+        ),
+    ] = False,
 ) -> None:
     """Pre-label quotes, speakers and stance in articles."""
     check_output_file(output)
-    documents, problems = load_inputs(paths)
-    if problems and not documents:  # a typo in the path: keep whatever the output holds
-        raise fail(f"no input could be read; {output} left as it was")
+    if resume and output_format is not OutputFormat.jsonl:
+        raise fail("--resume appends JSON lines; use it with --format jsonl")
+    problems: list[InputError] = []
+    documents = read_inputs(paths, problems, finished_ids(output) if resume else set())
+    first = next(documents, None)
+    if first is None:
+        if problems:  # a typo in the path: keep whatever the output holds
+            raise fail(f"no input could be read; {output} left as it was")
+        err.print(f"nothing new to pre-label; {output} left as it was", highlight=False)
+        return
     prelabeller = build_prelabeller(stance_model, target, batch_size)
-    labelled = []
-    with progress() as bar:
-        task = bar.add_task("pre-labelling", total=len(documents))
-        for document in prelabeller.prelabel(documents):
-            labelled.append(document)
-            bar.advance(task)
-    with atomic_file(output) as handle:
-        if output_format is OutputFormat.jsonl:
-            for document in labelled:
-                handle.write(json.dumps(document.to_dict(), ensure_ascii=False) + "\n")
-        else:
-            from .labelstudio import document_to_task
+    written = quotes = 0
+    tasks = []
+    with progress() as bar, open(output, "a", encoding="utf-8") if resume else atomic_file(output) as handle:
+        task = bar.add_task("pre-labelling", total=None)
+        # A window of documents at a time: the speaker memory pools across windows, and memory stays bounded.
+        for window in batched(chain([first], documents), PRELABEL_WINDOW):
+            for document in prelabeller.prelabel(window):
+                if output_format is OutputFormat.jsonl:
+                    handle.write(json.dumps(document.to_dict(), ensure_ascii=False) + "\n")
+                    if resume:
+                        handle.flush()
+                else:
+                    from .labelstudio import document_to_task
 
-            json.dump([document_to_task(d) for d in labelled], handle, ensure_ascii=False, indent=1)
-    quotes = sum(len(d.quotes) for d in labelled)
-    err.print(f"{len(labelled)} documents, {quotes} quotes -> {output}", highlight=False)
+                    tasks.append(document_to_task(document))
+                written, quotes = written + 1, quotes + len(document.quotes)
+                bar.advance(task)
+        if output_format is OutputFormat.label_studio:
+            json.dump(tasks, handle, ensure_ascii=False, indent=1)
+    err.print(f"{written} documents, {quotes} quotes -> {output}", highlight=False)
     if problems:
         raise fail(f"{len(problems)} input(s) could not be read")
 

@@ -1,4 +1,5 @@
-"""Loading documents: ``.txt`` files, folders of them, and ``.jsonl`` files of ``{"id", "text"}``."""
+"""Loading documents: ``.txt`` files, folders of them, ``.jsonl`` files of ``{"id", "text"}`` and ``.parquet`` files
+with ``id`` (optional) and ``text`` columns, read a batch of rows at a time."""
 
 from __future__ import annotations
 
@@ -9,11 +10,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .data import Document
+from .errors import first_line
 
 log = logging.getLogger(__name__)
 
 TEXT_SUFFIXES = {".txt"}
 JSONL_SUFFIXES = {".jsonl"}
+PARQUET_SUFFIXES = {".parquet"}
+PARQUET_ROWS = 1024  # rows read at a time: memory stays flat in a large file
 
 
 @dataclass
@@ -76,6 +80,38 @@ def _read_jsonl_file(path: Path) -> Iterator[Document | InputError]:
         yield Document(id=doc_id, text=record["text"], source=str(path))
 
 
+def _read_parquet_file(path: Path) -> Iterator[Document | InputError]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.ParquetFile(path)
+    except (OSError, pa.ArrowException) as exc:
+        yield InputError(str(path), f"not a readable parquet file ({first_line(exc)})")
+        return
+    names = table.schema_arrow.names
+    if "text" not in names:
+        yield InputError(str(path), f'no "text" column (columns: {", ".join(names) or "none"})')
+        return
+    columns = ["id", "text"] if "id" in names else ["text"]
+    row = 0
+    try:
+        for batch in table.iter_batches(batch_size=PARQUET_ROWS, columns=columns):
+            for record in batch.to_pylist():
+                row += 1
+                if not isinstance(record["text"], str):
+                    yield InputError(f"{path}:row {row}", 'expected a "text" string')
+                    continue
+                doc_id = record.get("id")
+                yield Document(
+                    id=str(doc_id) if doc_id not in (None, "") else f"{path.name}:{row}",
+                    text=record["text"],
+                    source=str(path),
+                )
+    except (OSError, pa.ArrowException) as exc:
+        yield InputError(f"{path}:row {row + 1}", f"cannot be read ({first_line(exc)})")
+
+
 def iter_documents(paths: list[Path]) -> Iterator[Document | InputError]:
     """Yield documents from every path in order, and an ``InputError`` for each bad one."""
     for path in paths:
@@ -83,14 +119,20 @@ def iter_documents(paths: list[Path]) -> Iterator[Document | InputError]:
             yield InputError(str(path), "no such file or directory")
         elif path.is_dir():
             files = sorted(
-                p for p in path.iterdir() if p.is_file() and p.suffix.lower() in TEXT_SUFFIXES | JSONL_SUFFIXES
+                p
+                for p in path.iterdir()
+                if p.is_file() and p.suffix.lower() in TEXT_SUFFIXES | JSONL_SUFFIXES | PARQUET_SUFFIXES
             )
             if not files:
-                yield InputError(str(path), "folder has no .txt or .jsonl files")
+                yield InputError(str(path), "folder has no .txt, .jsonl or .parquet files")
             yield from iter_documents(files)
         elif path.suffix.lower() in TEXT_SUFFIXES:
             yield _read_text_file(path)
         elif path.suffix.lower() in JSONL_SUFFIXES:
             yield from _read_jsonl_file(path)
+        elif path.suffix.lower() in PARQUET_SUFFIXES:
+            yield from _read_parquet_file(path)
         else:
-            yield InputError(str(path), f"unsupported file type {path.suffix or '(none)'!r}; expected .txt or .jsonl")
+            yield InputError(
+                str(path), f"unsupported file type {path.suffix or '(none)'!r}; expected .txt, .jsonl or .parquet"
+            )

@@ -159,3 +159,48 @@ def test_a_mistyped_path_leaves_an_existing_output_untouched(inputs: Path, tmp_p
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1] == f"error: no input could be read; {earlier} left as it was"
     assert earlier.read_text(encoding="utf-8") == '{"id": "kept"}\n'
+
+
+def test_parquet_inputs_are_read_by_rows_with_their_ids_and_bad_rows_named(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table({"id": ["p-1", None, "p-3"], "text": [ARTICLE, "Ana Ruiz said rents rose.", None]})
+    pq.write_table(table, tmp_path / "corpus.parquet", row_group_size=2)
+    (tmp_path / "no_text.parquet").write_bytes(b"")
+    pq.write_table(pa.table({"body": ["x"]}), tmp_path / "wrong.parquet")
+    items = list(
+        iter_documents([tmp_path / "corpus.parquet", tmp_path / "wrong.parquet", tmp_path / "no_text.parquet"])
+    )
+    documents = [item for item in items if not isinstance(item, InputError)]
+    problems = [str(item) for item in items if isinstance(item, InputError)]
+    assert [(d.id, d.text[:8]) for d in documents] == [("p-1", ARTICLE[:8]), ("corpus.parquet:2", "Ana Ruiz")]
+    assert len(problems) == 3
+    assert "corpus.parquet:row 3" in problems[0] and "text" in problems[0]
+    assert "wrong.parquet" in problems[1] and 'no "text" column' in problems[1]
+    assert "no_text.parquet" in problems[2] and "parquet" in problems[2]
+
+
+def test_resume_skips_what_the_output_holds_and_repairs_a_cut_last_line(tmp_path: Path) -> None:
+    lines = [json.dumps({"id": f"doc-{n}", "text": ARTICLE.replace("2030", str(2030 + n))}) for n in range(4)]
+    (tmp_path / "docs.jsonl").write_text("\n".join(lines[:2]) + "\n", encoding="utf-8")
+    first = annotate("prelabel", "docs.jsonl", "-o", "out.jsonl", "--resume", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    output = tmp_path / "out.jsonl"
+    # A crash while writing the third record leaves half a line; the rerun drops it and writes that record whole.
+    kept = output.read_text(encoding="utf-8")
+    output.write_text(kept + '{"id": "doc-2", "text": "Ministers', encoding="utf-8")
+    (tmp_path / "docs.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    again = annotate("prelabel", "docs.jsonl", "-o", "out.jsonl", "--resume", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    records = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in records] == ["doc-0", "doc-1", "doc-2", "doc-3"]
+    assert output.read_text(encoding="utf-8").startswith(kept)  # what was there is untouched
+    assert all(r["quotes"] for r in records)
+    done = annotate("prelabel", "docs.jsonl", "-o", "out.jsonl", "--resume", cwd=tmp_path)
+    assert done.returncode == 0 and "nothing new" in done.stderr
+    not_ours = tmp_path / "notes.jsonl"
+    not_ours.write_text("plain text, not records\n", encoding="utf-8")
+    refused = annotate("prelabel", "docs.jsonl", "-o", "notes.jsonl", "--resume", cwd=tmp_path)
+    assert refused.returncode != 0 and "Traceback" not in refused.stderr
+    assert not_ours.read_text(encoding="utf-8") == "plain text, not records\n"
