@@ -14,7 +14,7 @@ $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q torch==2.13.0
-	$(BIN)/python -m pip install -q -e ".[studio,test]"
+	$(BIN)/python -m pip install -q -e ".[studio,ray,test]"
 	touch $@
 
 demo: install

@@ -35,6 +35,11 @@ err = Console(stderr=True, soft_wrap=True)
 PRELABEL_WINDOW = 2000
 
 
+class Engine(StrEnum):
+    local = "local"
+    ray = "ray"
+
+
 class OutputFormat(StrEnum):
     jsonl = "jsonl"
     label_studio = "label-studio"
@@ -51,7 +56,7 @@ def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log more
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     os.environ.setdefault("HF_DATASETS_DISABLE_PROGRESS_BARS", "1")
     # Third-party libraries are chatty at INFO; our own warnings (bad bytes in a file) must still show.
-    for noisy in ("httpx", "sentence_transformers", "transformers", "urllib3", "datasets"):
+    for noisy in ("httpx", "sentence_transformers", "transformers", "urllib3", "datasets", "ray"):
         logging.getLogger(noisy).setLevel(logging.WARNING if verbose else logging.ERROR)
 
 
@@ -173,6 +178,13 @@ def prelabel(
             "pre-labelled (jsonl only): a stopped run continues where it stopped.",
         ),
     ] = False,
+    engine: Annotated[
+        Engine, typer.Option("--engine", help="local: this process; ray: a Ray cluster's workers read the batches.")
+    ] = Engine.local,
+    address: Annotated[
+        str | None, typer.Option("--address", help="Ray cluster address (host:port). Default: a local Ray.")
+    ] = None,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Ray actors, each loading the model once.")] = 2,
 ) -> None:
     """Pre-label quotes, speakers and stance in articles."""
     check_output_file(output)
@@ -187,13 +199,18 @@ def prelabel(
         err.print(f"nothing new to pre-label; {output} left as it was", highlight=False)
         return
     prelabeller = build_prelabeller(stance_model, target, batch_size)
+    reader = None
+    if engine is Engine.ray:
+        from .distributed import ray_reader
+
+        reader = ray_reader(address, workers, stance_model, target, batch_size)
     written = quotes = 0
     tasks = []
     with progress() as bar, open(output, "a", encoding="utf-8") if resume else atomic_file(output) as handle:
         task = bar.add_task("pre-labelling", total=None)
         # A window of documents at a time: the speaker memory pools across windows, and memory stays bounded.
         for window in batched(chain([first], documents), PRELABEL_WINDOW):
-            for document in prelabeller.prelabel(window):
+            for document in prelabeller.prelabel(window, reader):
                 if output_format is OutputFormat.jsonl:
                     handle.write(json.dumps(document.to_dict(), ensure_ascii=False) + "\n")
                     if resume:

@@ -4,18 +4,41 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+
+import torch
 
 from .batching import batched
 from .data import Document
 from .extract import Layout, extract
-from .stance import SideFinder, SpeakerMemory, StanceModel, load_stance_model, load_target, stance_items
+from .stance import (
+    SideFinder,
+    SpeakerMemory,
+    StanceItem,
+    StanceModel,
+    load_stance_model,
+    load_target,
+    stance_items,
+)
 
 
 def _document_key(document: Document) -> str:
     """Documents are told apart by content: a wire story printed twice is one document, a task predicted again
     the same (its evidence replaces the earlier)."""
     return hashlib.sha1(document.text.encode()).hexdigest()
+
+
+@dataclass
+class ReadBatch:
+    """A batch of documents after the first pass: quotes found, and the stance model's probabilities for them."""
+
+    documents: list[Document]
+    items: list[StanceItem]
+    probabilities: torch.Tensor | None
+
+
+Reader = Callable[[Iterator[list[Document]]], Iterable[ReadBatch]]
 
 
 class Prelabeller:
@@ -61,25 +84,31 @@ class Prelabeller:
             labels += [quote.stance.label for quote in document.quotes]
         self.memory.add_labels(items, labels)
 
-    def prelabel(self, documents: Iterable[Document]) -> Iterator[Document]:
-        """Yield each document with its quotes. Two passes: the stance model reads every quote (one call per
-        batch of documents) and the memory takes in each speaker's evidence; then each quote's stance is decided
-        with all of it, so the first article gains from the last."""
+    def read(self, batch: list[Document]) -> ReadBatch:
+        """The first pass over one batch: quotes, speakers and the stance model's reading of each quote's text.
+        It needs nothing from other batches, so it can run anywhere (``distributed.py`` runs it on Ray)."""
+        items = []
+        for document in batch:
+            layout = Layout.of(document.text)  # read once, by extraction and by the stance evidence
+            self.extract(document, layout)
+            items += stance_items(document, self.sides, _document_key(document), layout)
+        return ReadBatch(batch, items, self.stance_model.text_probabilities(items) if items else None)
+
+    def prelabel(self, documents: Iterable[Document], reader: Reader | None = None) -> Iterator[Document]:
+        """Yield each document with its quotes. Two passes: the stance model reads every quote (``read``, one call
+        per batch of documents; ``reader`` does it for all batches elsewhere, in order) and the memory takes in each
+        speaker's evidence; then each quote's stance is decided with all of it, so the first article gains from the
+        last."""
+        batches = batched(documents, self.batch_size)
         read = []
-        for batch in batched(documents, self.batch_size):
-            items = []
-            for document in batch:
-                layout = Layout.of(document.text)  # read once, by extraction and by the stance evidence
-                self.extract(document, layout)
-                items += stance_items(document, self.sides, _document_key(document), layout)
-            probabilities = self.stance_model.text_probabilities(items) if items else None
-            if items:
-                self.memory.add(items, probabilities)
-            read.append((batch, items, probabilities))
-        for batch, items, probabilities in read:
-            if items:
-                stances = iter(self.stance_model.decide(items, probabilities, self.memory))
-                for document in batch:
+        for batch in reader(batches) if reader else map(self.read, batches):
+            if batch.items:
+                self.memory.add(batch.items, batch.probabilities)
+            read.append(batch)
+        for batch in read:
+            if batch.items:
+                stances = iter(self.stance_model.decide(batch.items, batch.probabilities, self.memory))
+                for document in batch.documents:
                     for quote in document.quotes:
                         quote.stance = next(stances)
-            yield from batch
+            yield from batch.documents
