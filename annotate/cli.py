@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import signal
 import sys
 from collections.abc import Iterator
 from enum import StrEnum
@@ -661,10 +662,24 @@ def backend_status(
         )
 
 
+class Stopped(BaseException):
+    """SIGTERM, raised where the program is, so that open atomic writes remove their temporary files (a
+    BaseException: no ``except Exception`` that carries on past one bad document may swallow it)."""
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise Stopped(signal.Signals(signum).name)
+
+
 def run() -> None:
-    """Console entry point: user errors raised anywhere end in one line and exit code 1."""
+    """Console entry point: user errors raised anywhere end in one line and exit code 1; SIGTERM stops the command
+    with nothing half-written (exit code 143), as Ctrl-C does (130)."""
+    signal.signal(signal.SIGTERM, _stop)
     try:
         app()
+    except Stopped:
+        err.print("stopped (SIGTERM); nothing half-written was left", highlight=False)
+        sys.exit(128 + signal.SIGTERM)
     except UserError as exc:
         err.print(f"[bold red]error:[/] {exc}", highlight=False)
         sys.exit(1)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -204,3 +206,24 @@ def test_resume_skips_what_the_output_holds_and_repairs_a_cut_last_line(tmp_path
     refused = annotate("prelabel", "docs.jsonl", "-o", "notes.jsonl", "--resume", cwd=tmp_path)
     assert refused.returncode != 0 and "Traceback" not in refused.stderr
     assert not_ours.read_text(encoding="utf-8") == "plain text, not records\n"
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
+def test_a_stopped_prelabel_leaves_the_old_output_and_no_temporary_file(tmp_path: Path, stop) -> None:
+    records = [json.dumps({"id": f"d{n}", "text": ARTICLE.replace("2030", str(n))}) for n in range(20000)]
+    (tmp_path / "many.jsonl").write_text("\n".join(records) + "\n", encoding="utf-8")
+    (tmp_path / "out.jsonl").write_text("the earlier output\n", encoding="utf-8")
+    script = Path(sys.executable).parent / "annotate"
+    process = subprocess.Popen(
+        [str(script), "prelabel", "many.jsonl", "-o", "out.jsonl"], cwd=tmp_path, stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 120
+    while not list(tmp_path.glob(".out.jsonl.*.tmp")) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert list(tmp_path.glob(".out.jsonl.*.tmp")), "the run never started writing"
+    process.send_signal(stop)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 128 + stop
+    assert "Traceback" not in stderr
+    assert (tmp_path / "out.jsonl").read_text(encoding="utf-8") == "the earlier output\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["many.jsonl", "out.jsonl"]
