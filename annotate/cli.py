@@ -162,7 +162,10 @@ def finished_ids(output: Path) -> set[str]:
 @app.command()
 def prelabel(
     paths: Annotated[
-        list[Path], typer.Argument(help=".txt files, folders of them, .jsonl files of {id, text}, or .parquet files.")
+        list[Path],
+        typer.Argument(
+            help=".txt files, folders of them, .jsonl files of {id, text}, .parquet files, or datasets save_to_disk folders."
+        ),
     ],
     output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the pre-labels.")],
     target: TargetOption = None,

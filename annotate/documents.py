@@ -1,5 +1,6 @@
-"""Loading documents: ``.txt`` files, folders of them, ``.jsonl`` files of ``{"id", "text"}`` and ``.parquet`` files
-with ``id`` (optional) and ``text`` columns, read a batch of rows at a time."""
+"""Loading documents: ``.txt`` files, folders of them, ``.jsonl`` files of ``{"id", "text"}``, ``.parquet`` files
+with ``id`` (optional) and ``text`` columns, read a batch of rows at a time, and folders saved by ``datasets``
+(``save_to_disk``) with the same columns."""
 
 from __future__ import annotations
 
@@ -112,11 +113,45 @@ def _read_parquet_file(path: Path) -> Iterator[Document | InputError]:
         yield InputError(f"{path}:row {row + 1}", f"cannot be read ({first_line(exc)})")
 
 
+def _is_saved_dataset(path: Path) -> bool:
+    """A folder written by ``datasets``' ``save_to_disk`` (a dataset, or a dict of splits)."""
+    return ((path / "state.json").is_file() and (path / "dataset_info.json").is_file()) or (
+        path / "dataset_dict.json"
+    ).is_file()
+
+
+def _read_saved_dataset(path: Path) -> Iterator[Document | InputError]:
+    from datasets import load_from_disk
+
+    try:
+        dataset = load_from_disk(str(path))
+    except (OSError, ValueError) as exc:
+        yield InputError(str(path), f"not a readable dataset folder ({first_line(exc)})")
+        return
+    if hasattr(dataset, "keys"):  # a DatasetDict: one split is not enough to guess from
+        yield InputError(str(path), f"a dataset with splits ({', '.join(dataset.keys())}); give one split's folder")
+        return
+    if "text" not in dataset.column_names:
+        yield InputError(str(path), f'no "text" column (columns: {", ".join(dataset.column_names) or "none"})')
+        return
+    columns = ["id", "text"] if "id" in dataset.column_names else ["text"]
+    for row, record in enumerate(dataset.select_columns(columns), start=1):
+        if not isinstance(record["text"], str):
+            yield InputError(f"{path}:row {row}", 'expected a "text" string')
+            continue
+        doc_id = record.get("id")
+        yield Document(
+            id=str(doc_id) if doc_id not in (None, "") else f"{path.name}:{row}", text=record["text"], source=str(path)
+        )
+
+
 def iter_documents(paths: list[Path]) -> Iterator[Document | InputError]:
     """Yield documents from every path in order, and an ``InputError`` for each bad one."""
     for path in paths:
         if not path.exists():
             yield InputError(str(path), "no such file or directory")
+        elif path.is_dir() and _is_saved_dataset(path):
+            yield from _read_saved_dataset(path)
         elif path.is_dir():
             files = sorted(
                 p

@@ -227,3 +227,16 @@ def test_a_stopped_prelabel_leaves_the_old_output_and_no_temporary_file(tmp_path
     assert "Traceback" not in stderr
     assert (tmp_path / "out.jsonl").read_text(encoding="utf-8") == "the earlier output\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["many.jsonl", "out.jsonl"]
+
+
+def test_a_saved_datasets_folder_is_an_input(tmp_path: Path) -> None:
+    from datasets import Dataset, DatasetDict
+
+    Dataset.from_dict({"id": ["h-1", "h-2"], "text": [ARTICLE, "Ana Ruiz said rents rose."]}).save_to_disk(
+        tmp_path / "saved"
+    )
+    DatasetDict({"train": Dataset.from_dict({"text": ["x"]})}).save_to_disk(tmp_path / "splits")
+    items = list(iter_documents([tmp_path / "saved", tmp_path / "splits"]))
+    assert [(i.id, i.text) for i in items[:2]] == [("h-1", ARTICLE), ("h-2", "Ana Ruiz said rents rose.")]
+    assert isinstance(items[2], InputError) and "splits" in str(items[2]) and "train" in str(items[2])
+    assert len(items) == 3
