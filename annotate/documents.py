@@ -81,6 +81,22 @@ def _read_jsonl_file(path: Path) -> Iterator[Document | InputError]:
         yield Document(id=doc_id, text=record["text"], source=str(path))
 
 
+def _table_columns(path: Path, names: list[str]) -> list[str] | InputError:
+    """The columns to read from a table with ``names``: ``text`` and, when there is one, ``id``."""
+    if "text" not in names:
+        return InputError(str(path), f'no "text" column (columns: {", ".join(names) or "none"})')
+    return ["id", "text"] if "id" in names else ["text"]
+
+
+def _row_document(path: Path, row: int, record: dict) -> Document | InputError:
+    """One table row as a document; a row without an id is named by its file and row number."""
+    if not isinstance(record["text"], str):
+        return InputError(f"{path}:row {row}", 'expected a "text" string')
+    doc_id = record.get("id")
+    name = str(doc_id) if doc_id not in (None, "") else f"{path.name}:{row}"
+    return Document(id=name, text=record["text"], source=str(path))
+
+
 def _read_parquet_file(path: Path) -> Iterator[Document | InputError]:
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -90,25 +106,16 @@ def _read_parquet_file(path: Path) -> Iterator[Document | InputError]:
     except (OSError, pa.ArrowException) as exc:
         yield InputError(str(path), f"not a readable parquet file ({first_line(exc)})")
         return
-    names = table.schema_arrow.names
-    if "text" not in names:
-        yield InputError(str(path), f'no "text" column (columns: {", ".join(names) or "none"})')
+    columns = _table_columns(path, table.schema_arrow.names)
+    if isinstance(columns, InputError):
+        yield columns
         return
-    columns = ["id", "text"] if "id" in names else ["text"]
     row = 0
     try:
         for batch in table.iter_batches(batch_size=PARQUET_ROWS, columns=columns):
             for record in batch.to_pylist():
                 row += 1
-                if not isinstance(record["text"], str):
-                    yield InputError(f"{path}:row {row}", 'expected a "text" string')
-                    continue
-                doc_id = record.get("id")
-                yield Document(
-                    id=str(doc_id) if doc_id not in (None, "") else f"{path.name}:{row}",
-                    text=record["text"],
-                    source=str(path),
-                )
+                yield _row_document(path, row, record)
     except (OSError, pa.ArrowException) as exc:
         yield InputError(f"{path}:row {row + 1}", f"cannot be read ({first_line(exc)})")
 
@@ -131,18 +138,12 @@ def _read_saved_dataset(path: Path) -> Iterator[Document | InputError]:
     if hasattr(dataset, "keys"):  # a DatasetDict: one split is not enough to guess from
         yield InputError(str(path), f"a dataset with splits ({', '.join(dataset.keys())}); give one split's folder")
         return
-    if "text" not in dataset.column_names:
-        yield InputError(str(path), f'no "text" column (columns: {", ".join(dataset.column_names) or "none"})')
+    columns = _table_columns(path, dataset.column_names)
+    if isinstance(columns, InputError):
+        yield columns
         return
-    columns = ["id", "text"] if "id" in dataset.column_names else ["text"]
     for row, record in enumerate(dataset.select_columns(columns), start=1):
-        if not isinstance(record["text"], str):
-            yield InputError(f"{path}:row {row}", 'expected a "text" string')
-            continue
-        doc_id = record.get("id")
-        yield Document(
-            id=str(doc_id) if doc_id not in (None, "") else f"{path.name}:{row}", text=record["text"], source=str(path)
-        )
+        yield _row_document(path, row, record)
 
 
 def iter_documents(paths: list[Path]) -> Iterator[Document | InputError]:

@@ -85,14 +85,18 @@ def _write_private(path: Path, payload: dict) -> None:
     os.replace(tmp, path)
 
 
-def read_credentials(data_dir: Path) -> Credentials | None:
-    path = data_dir / CREDENTIALS_FILE
+def _read_private(path: Path, kind: type, what: str):
+    """A ``kind`` from the JSON file ``_write_private`` wrote, or None when there is none."""
     if not path.is_file():
         return None
     try:
-        return Credentials(**json.loads(path.read_text(encoding="utf-8")))
+        return kind(**json.loads(path.read_text(encoding="utf-8")))
     except (ValueError, TypeError) as exc:
-        raise UserError(f"unreadable Label Studio credentials file {path}: {exc.__class__.__name__}") from None
+        raise UserError(f"unreadable {what} file {path}: {exc.__class__.__name__}") from None
+
+
+def read_credentials(data_dir: Path) -> Credentials | None:
+    return _read_private(data_dir / CREDENTIALS_FILE, Credentials, "Label Studio credentials")
 
 
 @dataclass
@@ -147,13 +151,7 @@ def parse_database(url: str) -> Database:
 
 
 def read_database(data_dir: Path) -> Database | None:
-    path = data_dir / DATABASE_FILE
-    if not path.is_file():
-        return None
-    try:
-        return Database(**json.loads(path.read_text(encoding="utf-8")))
-    except (ValueError, TypeError) as exc:
-        raise UserError(f"unreadable database file {path}: {exc.__class__.__name__}") from None
+    return _read_private(data_dir / DATABASE_FILE, Database, "database")
 
 
 def _check_database(database: Database) -> None:
