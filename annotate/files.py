@@ -23,6 +23,27 @@ def _umask() -> int:
 FILE_MODE = 0o666 & ~_umask()
 
 
+def cache_dir() -> Path:
+    """Where annotate keeps what it can rebuild (learned stance heads, locks): ``$ANNOTATE_CACHE``, default
+    ``~/.cache/annotate``."""
+    return Path(os.environ.get("ANNOTATE_CACHE") or Path.home() / ".cache" / "annotate")
+
+
+@contextmanager
+def exclusive(name: str) -> Iterator[None]:
+    """Hold the machine-wide lock ``name`` (a file under the cache) until the block ends; another holder waits."""
+    import fcntl
+
+    folder = cache_dir() / "locks"
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / f"{name}.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def check_output_file(path: Path) -> None:
     """Fail early, before any slow work, when ``path`` cannot be written as a file."""
     if path.is_dir():

@@ -25,6 +25,7 @@ from label_studio_sdk.label_interface import LabelInterface
 from .batching import batched
 from .data import STANCE_LABELS, Document, Quote, Span, Speaker, Stance
 from .errors import UserError
+from .files import exclusive
 
 if TYPE_CHECKING:
     from label_studio_sdk import LabelStudio
@@ -405,6 +406,20 @@ def push_documents(
     Chunks bound memory and request size, and make a push resumable: what was imported before a crash or a killed
     server is skipped by the rerun, which imports the rest (a chunk is one import request, created whole or not at
     all). The pre-labeller's speaker memory spans the chunks, so later chunks gain from the earlier ones."""
+    # Two pushes to one project from this machine take turns: each reads what the project holds only after the
+    # other has imported, so neither imports a document twice.
+    lock = hashlib.sha256(f"{base_url(client)}\n{project_name}".encode()).hexdigest()[:16]
+    with exclusive(f"push-{lock}"):
+        return _push(client, project_name, documents, load_prelabeller, chunk_size)
+
+
+def _push(
+    client: LabelStudio,
+    project_name: str,
+    documents: Iterable[Document],
+    load_prelabeller: Callable[[], Prelabeller],
+    chunk_size: int,
+) -> PushReport:
     report = PushReport()
     project = get_project(client, project_name)
     known, annotated = (set(), []) if project is None else project_documents(client, project.id)

@@ -223,3 +223,23 @@ def test_a_push_that_crashes_part_way_resumes_without_duplicates(studio, prelabe
         labelstudio.content_hash(d.text) for d in seeds
     )
     assert all(t["predictions"] for t in tasks)
+
+
+def test_two_pushes_of_one_folder_at_once_import_each_document_once(studio, tmp_path):
+    base = {
+        k: v for k, v in os.environ.items() if not k.startswith(("LABEL_STUDIO_", "ANNOTATE_")) or k == "ANNOTATE_CACHE"
+    }
+    env = {**base, "LABEL_STUDIO_URL": studio.url, "LABEL_STUDIO_API_KEY": studio.pat}
+    command = [str(ANNOTATE), "push", str(SEEDS_DIR), "--project", "pushed-twice"]
+    pushes = [
+        subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    results = [push.communicate(timeout=600) for push in pushes]
+    assert [push.returncode for push in pushes] == [0, 0], results
+    seeds = len(list(SEEDS_DIR.glob("*.txt")))
+    # One push imported every document; the other, waiting its turn, found them all there.
+    assert sorted(counts(stdout.strip().splitlines()[-1])[:2] for stdout, _ in results) == [(0, seeds), (seeds, 0)]
+    client = labelstudio.connect(studio.url, studio.pat)
+    tasks = labelstudio.export_tasks(client, labelstudio.get_project(client, "pushed-twice").id)
+    assert len(tasks) == len({labelstudio.task_keys(t)["content_hash"] for t in tasks}) == seeds

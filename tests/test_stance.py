@@ -99,9 +99,12 @@ def test_stance_classifier_is_detected_and_maps_its_label_order(tmp_path, target
     assert model.version == "tiny-stance"
     assert_valid(model.predict(QUOTES), len(QUOTES))
     # The model's own column order is none, favor, against: each score must come back under its own name.
-    own_order = model.classifier.logits(["nato sanctions"]).softmax(dim=1)[0].tolist()
+    none, favor, against = model.classifier.logits(["nato sanctions"]).softmax(dim=1)[0].tolist()
     scores = model.predict([item("nato sanctions")])[0].scores
-    assert [scores["none"], scores["favor"], scores["against"]] == pytest.approx(own_order, abs=1e-5)
+    # With no speaker evidence the scores are the model's, with "none" weighted by the model's none_weight.
+    weighted = [model.none_weight * none, favor, against]
+    expected = [value / sum(weighted) for value in weighted]
+    assert [scores["none"], scores["favor"], scores["against"]] == pytest.approx(expected, abs=1e-5)
 
 
 def tiny_sbert(tmp_path, pooling: str = "mean"):

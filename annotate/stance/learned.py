@@ -26,6 +26,7 @@ import torch
 
 from ..data import STANCE_LABELS
 from ..errors import UserError, first_line
+from ..files import cache_dir
 from .bert import BertEncoder, is_plain_bert
 from .evidence import StanceItem
 from .models import BATCH_SIZE, StanceModel, inference_dtype, packaged_encoder
@@ -40,10 +41,6 @@ REGULARISATION = 1.0  # logistic regression's C: set on the development set, whe
 NEIGHBOURS = 5  # nearest examples of each label whose mean similarity scores it
 SIMILARITY_TEMPERATURE = 0.05  # similarities differ by hundredths: this spreads them to probabilities
 MAX_TOKENS = 128  # a quote's sentence fits; a longer paragraph is read from its start (the quote's own start)
-
-
-def cache_dir() -> Path:
-    return Path(os.environ.get("ANNOTATE_CACHE") or Path.home() / ".cache" / "annotate")
 
 
 class Encoder:

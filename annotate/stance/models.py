@@ -124,6 +124,10 @@ class StanceModel:
 
     pool_weight = 1.0  # how much the mean polarity of the speaker's other quotes counts
     side_weight = 1.0  # log-odds added toward the side the speaker's description places them on
+    # Odds multiplied in favour of "none": the text reads on-topic neutral remarks as a side too often. Set on the
+    # fourteen S-400 development sets (+0.3 points of accuracy, +0.8 of macro-F1), then checked on an unseen one
+    # (+3 and +3); a higher weight helped more there but cost the favour-heavy seeds too much.
+    none_weight = 1.3
 
     def __init__(self, version: str, target: Target):
         self.version = version
@@ -149,7 +153,9 @@ class StanceModel:
             side = {"favor": 1.0, "against": -1.0}.get(item.side or "", 0.0)
             combined = polarity + self.pool_weight * memory.others(item, weight, polarity) + self.side_weight * side
             favor = 1 / (1 + math.exp(-combined))
-            scores = {"favor": weight * favor, "against": weight * (1 - favor), "none": row[NONE]}
+            none = self.none_weight * row[NONE]
+            total = weight + none
+            scores = {"favor": weight * favor / total, "against": weight * (1 - favor) / total, "none": none / total}
             stances.append(Stance(max(scores, key=scores.get), scores))
         return stances
 
