@@ -126,7 +126,7 @@ ApiKeyOption = Annotated[
     typer.Option(
         "--api-key",
         envvar="LABEL_STUDIO_API_KEY",
-        help="Legacy API token or personal access token. Default: the embedded server's.",
+        help="Legacy API token or personal access token (prefer LABEL_STUDIO_API_KEY: arguments show in `ps`). Default: the embedded server's.",
         show_default=False,
     ),
 ]
@@ -244,8 +244,9 @@ def push(
     batch_size: BatchSizeOption = 32,
 ) -> None:
     """Pre-label articles and import them into a Label Studio project as tasks with predictions (documents already there are skipped)."""
-    from .labelstudio import push_documents
+    from .labelstudio import project_title, push_documents
 
+    project = project_title(project)
     documents, problems = load_inputs(paths)
     # Check the server and token before loading the model, so a typo fails fast.
     client = studio.connect_to(url, api_key, data_dir)
@@ -253,6 +254,8 @@ def push(
         report = push_documents(client, project, documents, lambda: build_prelabeller(stance_model, target, batch_size))
     failed = len(report.failed) + len(problems)
     typer.echo(f"project {project!r}: {report.created} created, {report.skipped} skipped, {failed} failed")
+    if report.duplicates_removed:
+        typer.echo(f"{report.duplicates_removed} task(s) imported twice by pushes running at once were removed")
     if failed:
         raise fail(f"{failed} document(s) could not be pushed")
 
@@ -540,8 +543,23 @@ BasicAuthUserOption = Annotated[
 ]
 BasicAuthPassOption = Annotated[
     str | None,
-    typer.Option("--basic-auth-pass", envvar="BASIC_AUTH_PASS", help="Basic auth password.", show_default=False),
+    typer.Option(
+        "--basic-auth-pass",
+        envvar="BASIC_AUTH_PASS",
+        help="Basic auth password (prefer BASIC_AUTH_PASS: arguments show in `ps`).",
+        show_default=False,
+    ),
 ]
+WebhookSecretOption = Annotated[
+    str | None,
+    typer.Option(
+        "--webhook-secret",
+        envvar="ANNOTATE_WEBHOOK_SECRET",
+        help="Secret Label Studio's webhook must send the backend (prefer ANNOTATE_WEBHOOK_SECRET: arguments show in `ps`).",
+        show_default=False,
+    ),
+]
+DEFAULT_MODEL_DIR = Path("backend-models")
 
 
 def basic_auth(user: str | None, password: str | None) -> tuple[str, str] | None:
@@ -578,21 +596,26 @@ def backend_serve(
     ] = 10,
     model_dir: Annotated[
         Path,
-        typer.Option("--model-dir", help="Folder for the retrained stance models (one folder each, named by version)."),
-    ] = Path("backend-models"),
+        typer.Option(
+            "--model-dir",
+            help="Folder for the retrained stance models (one folder each, named by version) and the webhook secret.",
+        ),
+    ] = DEFAULT_MODEL_DIR,
     url: UrlOption = None,
     api_key: ApiKeyOption = None,
     data_dir: StudioDirOption = studio.DEFAULT_DATA_DIR,
     basic_auth_user: BasicAuthUserOption = None,
     basic_auth_pass: BasicAuthPassOption = None,
+    webhook_secret: WebhookSecretOption = None,
 ) -> None:
     """Serve the ML backend API Label Studio calls (/health, /setup, /predict, /webhook) until Ctrl+C.
 
     Annotations are read for retraining from --url/--api-key, else the embedded server, else the server that connected.
+    Without --webhook-secret, the secret is made on the first start in MODEL_DIR/webhook.secret and kept.
     """
     import transformers
 
-    from .backend import LabelStudioAccess, build_app, listen, serve
+    from .backend import LabelStudioAccess, build_app, listen, read_webhook_secret, serve, stored_webhook_secret
     from .train import Settings
 
     sock = listen(host, port)
@@ -602,6 +625,13 @@ def backend_serve(
             f"[yellow]warning:[/] anyone who reaches {host}:{port} can use the backend; set --basic-auth-user/--basic-auth-pass",
             highlight=False,
         )
+    if webhook_secret is None:
+        secret_file = stored_webhook_secret(model_dir)
+        webhook_secret = read_webhook_secret(secret_file)
+        err.print(
+            f"webhook secret in {secret_file}: connect with annotate backend connect --webhook-secret-file {secret_file}",
+            highlight=False,
+        )
     access = LabelStudioAccess(*studio.resolve_connection(url, api_key, data_dir))
     settings = Settings()
     prelabeller = build_prelabeller(stance_model, target, batch_size)
@@ -609,7 +639,7 @@ def backend_serve(
     # the libraries' progress bars and the new classifier head's load report at each retraining are not.
     logging.getLogger("annotate.backend").setLevel(logging.INFO)
     transformers.utils.logging.set_verbosity_error()
-    api = build_app(prelabeller, model_dir, retrain_every, access, settings, auth)
+    api = build_app(prelabeller, model_dir, retrain_every, access, settings, auth, webhook_secret)
     err.print(
         f"ML backend on http://{host}:{port}, stance model {prelabeller.model_version}; Ctrl+C stops it",
         highlight=False,
@@ -629,14 +659,33 @@ def backend_connect(
     data_dir: StudioDirOption = studio.DEFAULT_DATA_DIR,
     basic_auth_user: BasicAuthUserOption = None,
     basic_auth_pass: BasicAuthPassOption = None,
+    webhook_secret: WebhookSecretOption = None,
+    webhook_secret_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--webhook-secret-file",
+            help=f"File with the secret, as `backend serve` keeps it in its --model-dir; used over --webhook-secret. Default: {DEFAULT_MODEL_DIR / 'webhook.secret'} when there is one.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Connect a running backend to a project: "Retrieve predictions", interactive pre-annotation and retraining."""
-    from .backend import connect_backend
+    from .backend import WEBHOOK_SECRET_FILE, connect_backend, read_webhook_secret
 
+    auth = basic_auth(basic_auth_user, basic_auth_pass)
+    default_secret_file = DEFAULT_MODEL_DIR / WEBHOOK_SECRET_FILE
+    if webhook_secret_file is not None:
+        webhook_secret = read_webhook_secret(webhook_secret_file)
+    elif webhook_secret is None and default_secret_file.is_file():
+        webhook_secret = read_webhook_secret(default_secret_file)
+    if webhook_secret is None and auth is None:
+        err.print(
+            "[yellow]warning:[/] no webhook secret (--webhook-secret-file, ANNOTATE_WEBHOOK_SECRET): "
+            "the backend refuses Label Studio's annotation events, so it will not retrain",
+            highlight=False,
+        )
     client = studio.connect_to(url, api_key, data_dir)
-    connection = connect_backend(
-        client, find_project(client, project), backend_url, title, basic_auth(basic_auth_user, basic_auth_pass)
-    )
+    connection = connect_backend(client, find_project(client, project), backend_url, title, auth, webhook_secret)
     typer.echo(
         f"project {project!r}: ML backend {connection.url} connected (id {connection.id}, model version {connection.model_version})"
     )

@@ -13,7 +13,7 @@ import html
 import json
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +53,8 @@ REVIEW_VIEW = {
 }
 EXAMPLE_CLAIMS = 3  # example claims per stance label in a project's instructions
 PUSH_CHUNK = 200  # documents pre-labelled and imported per request: bounds memory and request size
+IMPORT_ATTEMPTS = 3  # an import whose answer was lost is checked and completed this many times at most
+TITLE_MIN_LENGTH, TITLE_MAX_LENGTH = 3, 50  # Label Studio's PROJECT_TITLE_MIN_LEN and PROJECT_TITLE_MAX_LEN
 RULE_PREFIX = "rule: "  # a pre-tag's region meta names the extraction rule that produced it
 
 
@@ -270,29 +272,53 @@ def connect(url: str, api_key: str) -> LabelStudio:
     return client
 
 
+def project_title(name: str) -> str:
+    """``name`` as Label Studio stores a project title (it trims surrounding spaces), or a UserError saying why
+    Label Studio would refuse it; checked before any work."""
+    title = name.strip()
+    if not title:
+        raise UserError("the project title is empty")
+    if not TITLE_MIN_LENGTH <= len(title) <= TITLE_MAX_LENGTH:
+        raise UserError(
+            f"Label Studio project titles have {TITLE_MIN_LENGTH} to {TITLE_MAX_LENGTH} characters; {title!r} has {len(title)}"
+        )
+    return title
+
+
 def get_project(client: LabelStudio, name: str):
-    """The project titled ``name``, or None."""
-    with api_errors(base_url(client), f"looking up project {name!r}"):
-        matches = [p for p in client.projects.list(title=name) if p.title == name]
-    return matches[0] if matches else None
+    """The project titled ``name`` (as Label Studio stores it), or None; of twins, the first created."""
+    title = project_title(name)
+    with api_errors(base_url(client), f"looking up project {title!r}"):
+        matches = [p for p in client.projects.list(title=title) if p.title == title]
+    return min(matches, key=lambda project: project.id) if matches else None
 
 
 def create_project(client: LabelStudio, name: str, model_version: str, target: Target | None = None):
     """A project titled ``name`` with the quotes label config, its predictions shown to annotators, and the
-    stance target named in its description and instructions (shown before labelling)."""
+    stance target named in its description and instructions (shown before labelling).
+
+    Two pushes that found no project may each create one: each then keeps the first created and deletes its own
+    if that is a later twin (it holds nothing yet), so both import into the same project."""
+    title = project_title(name)
     described = {} if target is None else {
         "description": f"Stance toward: {target.name}. {target.description}".strip(),
         "expert_instruction": target_instructions(target),
         "show_instruction": True,
     }  # fmt: skip
-    with api_errors(base_url(client), f"creating project {name!r}"):
+    with api_errors(base_url(client), f"creating project {title!r}"):
         project = client.projects.create(
-            title=name,
+            title=title,
             label_config=label_config(),
             model_version=model_version,
             show_collab_predictions=True,
             **described,
         )
+    first = get_project(client, title)
+    if first is not None and first.id != project.id:
+        with api_errors(base_url(client), f"removing a twin of project {title!r}"):
+            client.projects.delete(project.id)
+        return first
+    with api_errors(base_url(client), f"setting up project {title!r}"):
         client.views.create(project=project.id, data=REVIEW_VIEW)
     return project
 
@@ -307,15 +333,33 @@ def target_instructions(target: Target, per_label: int = EXAMPLE_CLAIMS) -> str:
     return "\n".join(lines)
 
 
-def project_documents(client: LabelStudio, project_id: int) -> tuple[set[str], list[Document]]:
-    """``content_hash`` of every task in the project, and each annotated task as a document with the quotes of its
-    latest submitted annotation (what annotators said of who says what); read a page of tasks at a time."""
-    hashes, annotated = set(), []
+@dataclass
+class ProjectContents:
+    """What a push needs to know of a project's tasks, read in one pass."""
+
+    hashes: set[str] = field(default_factory=set)  # content_hash of every task
+    annotated: list[Document] = field(default_factory=list)  # corrected tasks, with their annotators' quotes
+    last_task_id: int = 0  # tasks imported from now on have higher ids
+    newest_versions: list[str] = field(default_factory=list)  # model versions of the newest task's predictions
+
+
+def _model_version(prediction: Any) -> str | None:
+    return prediction.get("model_version") if isinstance(prediction, dict) else prediction.model_version
+
+
+def project_documents(client: LabelStudio, project_id: int) -> ProjectContents:
+    """Every task's ``content_hash``, and each annotated task as a document with the quotes of its latest submitted
+    annotation (what annotators said of who says what); read a page of tasks at a time."""
+    contents = ProjectContents()
+    annotated = contents.annotated
     with api_errors(base_url(client), "listing existing tasks"):
         for task in client.tasks.list(project=project_id, fields="all", page_size=TASK_PAGE_SIZE):
             data = task.data or {}
             if data.get(HASH_KEY):
-                hashes.add(data[HASH_KEY])
+                contents.hashes.add(data[HASH_KEY])
+            if task.id > contents.last_task_id:
+                contents.last_task_id = task.id
+                contents.newest_versions = [v for v in map(_model_version, task.predictions or []) if v]
             submitted = [
                 a
                 for a in task.annotations or []
@@ -329,19 +373,88 @@ def project_documents(client: LabelStudio, project_id: int) -> tuple[set[str], l
                         str(data.get(DOC_ID_KEY) or task.id), text, quotes=result_to_quotes(text, latest["result"])
                     )
                 )
-    return hashes, annotated
+    return contents
 
 
-def import_tasks(client: LabelStudio, project_id: int, tasks: list[dict[str, Any]]) -> int:
-    """Import tasks with their predictions in one request; the number Label Studio created."""
-    with api_errors(base_url(client), f"importing {len(tasks)} tasks"):
-        response = client.projects.import_tasks(id=project_id, request=tasks)
-    return response.task_count if response.task_count is not None else len(tasks)
+def _tasks_after(client: LabelStudio, project_id: int, last_task_id: int) -> Iterator[Any]:
+    """The project's tasks with ids above ``last_task_id`` (id, data and annotation count), a page at a time."""
+    newer = {"filter": "filter:tasks:id", "operator": "greater", "type": "Number", "value": last_task_id}
+    query = json.dumps({"filters": {"conjunction": "and", "items": [newer]}})
+    yield from client.tasks.list(
+        project=project_id, query=query, include="id,data,total_annotations", page_size=TASK_PAGE_SIZE
+    )
 
 
-def show_predictions(client: LabelStudio, project, model_version: str) -> None:
-    """Point the project at ``model_version`` so annotators start from those predictions."""
-    if project.model_version == model_version and project.show_collab_predictions:
+def _answer_lost(exc: Exception) -> bool:
+    """Whether a request may have been carried out although its answer never came (so repeating it may repeat it)."""
+    from label_studio_sdk.core.api_error import ApiError
+
+    if isinstance(exc, ApiError):
+        return exc.status_code is not None and exc.status_code >= 500
+    return isinstance(exc, httpx.TimeoutException | httpx.NetworkError | httpx.RemoteProtocolError)
+
+
+def import_tasks(client: LabelStudio, project_id: int, tasks: list[dict[str, Any]], last_task_id: int = 0) -> int:
+    """Import tasks with their predictions; the number created.
+
+    An import is not repeated blindly: when its answer is lost (a timeout, a dropped connection, a gateway error),
+    Label Studio may have saved the tasks, so the tasks above ``last_task_id`` are read back and only the documents
+    whose content hash did not arrive are sent again. Tasks without a hash are never sent twice."""
+    url = base_url(client)
+    created = 0
+    for attempt in range(1, IMPORT_ATTEMPTS + 1):
+        try:
+            response = client.projects.import_tasks(id=project_id, request=tasks, request_options={"max_retries": 0})
+        except Exception as exc:
+            unsure = _answer_lost(exc) and all(task["data"].get(HASH_KEY) for task in tasks)
+            if not unsure or attempt == IMPORT_ATTEMPTS:
+                with api_errors(url, f"importing {len(tasks)} tasks"):
+                    raise
+            logger.warning("the answer to an import was lost (%s); checking what arrived", exc.__class__.__name__)
+            time.sleep(attempt)
+            with api_errors(url, "checking which tasks arrived"):
+                arrived = {(task.data or {}).get(HASH_KEY) for task in _tasks_after(client, project_id, last_task_id)}
+            missing = [task for task in tasks if task["data"][HASH_KEY] not in arrived]
+            created += len(tasks) - len(missing)
+            if not missing:
+                return created
+            tasks = missing
+            continue
+        return created + (response.task_count if response.task_count is not None else len(tasks))
+    raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def remove_duplicates(client: LabelStudio, project_id: int, last_task_id: int) -> int:
+    """Delete the tasks above ``last_task_id`` that repeat a document (by content hash), keeping the one with
+    annotations, else the oldest; the number deleted. Pushes from several machines converge on one task each."""
+    url = base_url(client)
+    with api_errors(url, "looking for duplicate tasks"):
+        by_hash: dict[str, list[Any]] = {}
+        for task in _tasks_after(client, project_id, last_task_id):
+            if (digest := (task.data or {}).get(HASH_KEY)) is not None:
+                by_hash.setdefault(digest, []).append(task)
+    removed = 0
+    for copies in by_hash.values():
+        keep = min(copies, key=lambda task: (not task.total_annotations, task.id))
+        for task in copies:
+            if task is keep:
+                continue
+            with api_errors(url, "deleting a duplicate task"):
+                try:
+                    client.tasks.delete(task.id)
+                except Exception as exc:
+                    if getattr(exc, "status_code", None) != 404:  # another push deleted it first
+                        raise
+            removed += 1
+    return removed
+
+
+def show_predictions(client: LabelStudio, project, model_version: str, accepted: Collection[str] = ()) -> None:
+    """Point the project at ``model_version`` so annotators start from those predictions, unless it already shows
+    that version or one of ``accepted``."""
+    with api_errors(base_url(client), "reading the project's model version"):
+        project = client.projects.get(project.id)  # as it is now, not as first read
+    if project.model_version in {model_version, *accepted} and project.show_collab_predictions:
         return
     # Label Studio accepts a model version only once predictions with it exist in the project.
     with api_errors(base_url(client), "setting the project's model version"):
@@ -378,6 +491,7 @@ class PushReport:
     created: int = 0
     skipped: int = 0
     failed: list[str] = field(default_factory=list)  # ids of documents that could not be pre-labelled or validated
+    duplicates_removed: int = 0  # tasks that another push imported at the same time as this one
 
 
 def _prelabel_isolated(prelabeller: Prelabeller, batch: list[Document], report: PushReport) -> list[Document]:
@@ -422,7 +536,8 @@ def _push(
 ) -> PushReport:
     report = PushReport()
     project = get_project(client, project_name)
-    known, annotated = (set(), []) if project is None else project_documents(client, project.id)
+    contents = ProjectContents() if project is None else project_documents(client, project.id)
+    known = contents.hashes
     prelabeller = None
     interface = LabelInterface(label_config())
     for chunk in batched(documents, chunk_size):
@@ -439,7 +554,7 @@ def _push(
         if prelabeller is None:
             prelabeller = load_prelabeller()
             # The project's corrected tasks say which side their speakers take: that evidence counts for the new ones.
-            prelabeller.remember(annotated)
+            prelabeller.remember(contents.annotated)
         tasks = []
         for document in _prelabel_isolated(prelabeller, fresh, report):
             task = document_to_task(document)
@@ -453,7 +568,14 @@ def _push(
                 tasks.append(task)
         if tasks:
             project = project or create_project(client, project_name, prelabeller.model_version, prelabeller.target)
-            report.created += import_tasks(client, project.id, tasks)
-    if project is not None and prelabeller is not None and report.created:
+            report.created += import_tasks(client, project.id, tasks, contents.last_task_id)
+    if project is None:
+        return report
+    if report.created:
+        report.duplicates_removed = remove_duplicates(client, project.id, contents.last_task_id)
         show_predictions(client, project, prelabeller.model_version)
+    elif contents.newest_versions:
+        # A push stopped before it pointed the project at its predictions: the rerun does it (a version that
+        # another tool, such as the ML backend, predicted on the newest task is left as it is).
+        show_predictions(client, project, contents.newest_versions[-1], accepted=contents.newest_versions)
     return report

@@ -13,6 +13,7 @@ import os
 import re
 import secrets
 import signal
+import stat
 import socket
 import subprocess
 import sys
@@ -83,6 +84,16 @@ def _write_private(path: Path, payload: dict) -> None:
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         json.dump(payload, handle, indent=1)
     os.replace(tmp, path)
+
+
+def make_private(data_dir: Path) -> None:
+    """Take group and other access away from the data folder and everything in it, whoever created them: the
+    SQLite database holds the API token."""
+    for folder, subfolders, files in os.walk(data_dir):
+        for path in [folder, *(os.path.join(folder, name) for name in subfolders + files)]:
+            mode = os.lstat(path).st_mode
+            if not stat.S_ISLNK(mode) and stat.S_IMODE(mode) & 0o077:
+                os.chmod(path, stat.S_IMODE(mode) & 0o700)
 
 
 def _read_private(path: Path, kind: type, what: str):
@@ -207,9 +218,10 @@ def running_server(data_dir: Path) -> dict | None:
         return None
     try:
         state = json.loads(path.read_text(encoding="utf-8"))
-    except ValueError:
-        return None
-    return state if _process_alive(int(state["pid"])) else None
+        pid = int(state["pid"])
+    except (ValueError, TypeError, KeyError):
+        return None  # damaged: no server can be found through it, and the next start replaces it
+    return state if pid > 0 and _process_alive(pid) else None
 
 
 def _port_free(port: int) -> bool:
@@ -304,6 +316,7 @@ def start(
     if not _port_free(port):
         raise UserError(f"port {port} on {HOST} is already in use; choose another with --port")
     data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    make_private(data_dir)
     credentials = read_credentials(data_dir)
     chosen = _choose_database(data_dir, database, first_start=credentials is None)
     if chosen is not None:
@@ -318,12 +331,14 @@ def start(
         sys.executable, "-m", "label_studio.server", "start",
         "--no-browser", "--internal-host", HOST, "--port", str(port), "--data-dir", str(data_dir),
     ]  # fmt: skip
-    with open(data_dir / LOG_FILE, "ab") as log:
+    log_fd = os.open(data_dir / LOG_FILE, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    with os.fdopen(log_fd, "ab") as log:
+        # umask 077: the database (which holds the API token), uploads and exports are the owner's alone.
         process = subprocess.Popen(
             command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-            env=_server_env(credentials, chosen), cwd=data_dir, start_new_session=True,
+            env=_server_env(credentials, chosen), cwd=data_dir, start_new_session=True, umask=0o077,
         )  # fmt: skip
-    (data_dir / SERVER_FILE).write_text(json.dumps({"pid": process.pid, "url": url}), encoding="utf-8")
+    _write_private(data_dir / SERVER_FILE, {"pid": process.pid, "url": url})
 
     started = last_progress = time.monotonic()
     progress = _progress(process.pid, data_dir / LOG_FILE)

@@ -5,16 +5,24 @@ from __future__ import annotations
 
 import html
 import os
+import re
+import shutil
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import httpx
 import pytest
 from conftest import SEEDS_DIR, free_port
 
 from annotate import labelstudio
 from annotate.data import STANCE_LABELS, Document, Stance
 from annotate.documents import iter_documents
+from annotate.errors import UserError
 from annotate.pipeline import Prelabeller
 from annotate.stance import load_target
 
@@ -24,13 +32,17 @@ ANNOTATE = Path(sys.executable).parent / "annotate"
 PROJECT = "push-test"
 
 
-def annotate(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    # A clean environment and working folder: no embedded credentials or LABEL_STUDIO_* leak in.
-    base = {
+def clean_env() -> dict[str, str]:
+    # No embedded credentials or LABEL_STUDIO_* leak in.
+    return {
         k: v for k, v in os.environ.items() if not k.startswith(("LABEL_STUDIO_", "ANNOTATE_")) or k == "ANNOTATE_CACHE"
     }
+
+
+def annotate(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    # A clean working folder too: no embedded credentials there.
     return subprocess.run(
-        [str(ANNOTATE), *args], cwd=cwd, env={**base, **(env or {})}, capture_output=True, text=True, timeout=600
+        [str(ANNOTATE), *args], cwd=cwd, env={**clean_env(), **(env or {})}, capture_output=True, text=True, timeout=600
     )
 
 
@@ -226,10 +238,7 @@ def test_a_push_that_crashes_part_way_resumes_without_duplicates(studio, prelabe
 
 
 def test_two_pushes_of_one_folder_at_once_import_each_document_once(studio, tmp_path):
-    base = {
-        k: v for k, v in os.environ.items() if not k.startswith(("LABEL_STUDIO_", "ANNOTATE_")) or k == "ANNOTATE_CACHE"
-    }
-    env = {**base, "LABEL_STUDIO_URL": studio.url, "LABEL_STUDIO_API_KEY": studio.pat}
+    env = {**clean_env(), "LABEL_STUDIO_URL": studio.url, "LABEL_STUDIO_API_KEY": studio.pat}
     command = [str(ANNOTATE), "push", str(SEEDS_DIR), "--project", "pushed-twice"]
     pushes = [
         subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -243,3 +252,148 @@ def test_two_pushes_of_one_folder_at_once_import_each_document_once(studio, tmp_
     client = labelstudio.connect(studio.url, studio.pat)
     tasks = labelstudio.export_tasks(client, labelstudio.get_project(client, "pushed-twice").id)
     assert len(tasks) == len({labelstudio.task_keys(t)["content_hash"] for t in tasks}) == seeds
+
+
+@contextmanager
+def proxy(upstream: str, method: str, path: str, status: int, forward: bool) -> Iterator[str]:
+    """A proxy to Label Studio that answers ``status`` to every ``method`` request whose path matches ``path``,
+    after passing it on (``forward``: the server did the work, the answer was lost) or without; the rest pass."""
+    matches = re.compile(path).fullmatch
+
+    class Handler(BaseHTTPRequestHandler):
+        def relay(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            caught = self.command == method and matches(self.path.split("?")[0])
+            if forward or not caught:
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
+                answer = httpx.request(self.command, upstream + self.path, headers=headers, content=body, timeout=300)
+            if caught:
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            self.send_response(answer.status_code)
+            for key, value in answer.headers.items():
+                if key.lower() not in ("content-length", "transfer-encoding", "content-encoding", "connection"):
+                    self.send_header(key, value)
+            self.send_header("Content-Length", str(len(answer.content)))
+            self.end_headers()
+            self.wfile.write(answer.content)
+
+        do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = relay
+
+        def log_message(self, *args) -> None:  # quiet
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def hashes_in(client, title: str) -> list[str]:
+    return sorted(
+        labelstudio.task_keys(t)["content_hash"]
+        for t in labelstudio.export_tasks(client, labelstudio.get_project(client, title).id)
+    )
+
+
+def test_an_import_whose_answer_is_lost_is_not_repeated(studio, prelabeller):
+    seeds = list(iter_documents([SEEDS_DIR]))
+    direct = labelstudio.connect(studio.url, studio.pat)
+    labelstudio.create_project(direct, "answer-lost", prelabeller.model_version)
+    # Label Studio saves every import, but the proxy in front of it answers 504 Gateway Timeout each time.
+    with proxy(studio.url, "POST", r"/api/projects/\d+/import", 504, forward=True) as url:
+        report = labelstudio.push_documents(
+            labelstudio.connect(url, studio.pat), "answer-lost", seeds, lambda: prelabeller
+        )
+    assert (report.created, report.skipped, report.failed) == (len(seeds), 0, [])
+    assert hashes_in(direct, "answer-lost") == sorted(labelstudio.content_hash(d.text) for d in seeds)
+
+
+class OtherModel:
+    """The pre-labeller under another model version, as after a retraining."""
+
+    model_version = "another-model"
+
+    def __init__(self, prelabeller):
+        self._prelabeller = prelabeller
+
+    def __getattr__(self, name):
+        return getattr(self._prelabeller, name)
+
+    def prelabel(self, documents):
+        for document in self._prelabeller.prelabel(documents):
+            document.model_version = self.model_version
+            yield document
+
+
+def test_a_rerun_shows_predictions_that_a_failed_push_imported_but_never_showed(studio, prelabeller):
+    seeds = list(iter_documents([SEEDS_DIR]))
+    direct = labelstudio.connect(studio.url, studio.pat)
+    labelstudio.push_documents(direct, "version-repair", seeds[:2], lambda: prelabeller)
+    # The import lands; setting the project's model version afterwards fails.
+    with proxy(studio.url, "PATCH", r"/api/projects/\d+/?", 500, forward=False) as url:
+        with pytest.raises(UserError, match="model version"):
+            labelstudio.push_documents(
+                labelstudio.connect(url, studio.pat), "version-repair", seeds[2:], lambda: OtherModel(prelabeller)
+            )
+    project = labelstudio.get_project(direct, "version-repair")
+    assert direct.projects.get(project.id).model_version == prelabeller.model_version  # new predictions hidden
+
+    rerun = labelstudio.push_documents(direct, "version-repair", seeds, lambda: OtherModel(prelabeller))
+    assert (rerun.created, rerun.skipped) == (0, len(seeds))
+    assert direct.projects.get(project.id).model_version == OtherModel.model_version
+
+
+def test_two_machines_pushing_into_a_new_project_at_once_end_with_one_project_and_one_task_each(studio, tmp_path):
+    # Separate caches: the pushes do not share the lock that makes pushes from one machine take turns.
+    shared = Path(os.environ["ANNOTATE_CACHE"])
+    env = {"LABEL_STUDIO_URL": studio.url, "LABEL_STUDIO_API_KEY": studio.pat}
+    pushes = []
+    for machine in ("a", "b"):
+        cache = tmp_path / f"cache-{machine}"
+        shutil.copytree(shared, cache, ignore=shutil.ignore_patterns("locks"))
+        command = [str(ANNOTATE), "push", str(SEEDS_DIR), "--project", "two-machines"]
+        pushes.append(
+            subprocess.Popen(
+                command,
+                cwd=tmp_path,
+                env={**clean_env(), **env, "ANNOTATE_CACHE": str(cache)},
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        )
+    results = [push.communicate(timeout=600) for push in pushes]
+    assert [push.returncode for push in pushes] == [0, 0], results
+    client = labelstudio.connect(studio.url, studio.pat)
+    assert [p.title for p in client.projects.list(title="two-machines")] == ["two-machines"]
+    assert hashes_in(client, "two-machines") == sorted(
+        labelstudio.content_hash(d.text) for d in iter_documents([SEEDS_DIR])
+    )
+
+
+def test_titles_are_trimmed_as_label_studio_stores_them_and_bad_ones_refused_before_any_work(studio, tmp_path):
+    env = {"LABEL_STUDIO_URL": studio.url, "LABEL_STUDIO_API_KEY": studio.pat}
+    first = annotate(
+        "push", str(SEEDS_DIR / "000_6349514afa5b50d1.txt"), "--project", "  trimmed title ", cwd=tmp_path, env=env
+    )
+    again = annotate(
+        "push", str(SEEDS_DIR / "000_6349514afa5b50d1.txt"), "--project", "trimmed title", cwd=tmp_path, env=env
+    )
+    assert first.returncode == again.returncode == 0, first.stderr + again.stderr
+    assert counts(again.stdout.strip().splitlines()[-1]) == (0, 1, 0)
+    client = labelstudio.connect(studio.url, studio.pat)
+    assert [p.title for p in client.projects.list(title="trimmed title")] == ["trimmed title"]
+    for title, reason in (("   ", "empty"), ("x" * 51, "3 to 50 characters"), ("ab", "3 to 50 characters")):
+        # an unreachable server: the title is refused before the connection, the model or any article
+        refused = annotate(
+            "push", str(SEEDS_DIR), "--project", title, "--url", "http://127.0.0.1:9", "--api-key", "k", cwd=tmp_path
+        )
+        assert refused.returncode == 1 and reason in refused.stderr, refused.stderr
+        assert len(refused.stderr.strip().splitlines()) == 1, refused.stderr

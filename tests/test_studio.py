@@ -40,6 +40,10 @@ def pid_alive(pid: int) -> bool:
 
 def test_start_status_stop(tmp_path):
     data_dir, port = tmp_path / "ls", free_port()
+    # A folder someone else made readable to all, with an old log in it: start takes that access away.
+    data_dir.mkdir(mode=0o755)
+    (data_dir / "label-studio.log").write_text("an earlier run\n")
+    os.chmod(data_dir / "label-studio.log", 0o644)
     assert studio("status", data_dir=data_dir).returncode == 1
 
     # The first start migrates a new database: slow on a busy 2-core machine; start waits while it makes progress.
@@ -52,6 +56,11 @@ def test_start_status_stop(tmp_path):
         assert "admin@localhost" in started.stdout
         assert str(credentials_path) in started.stdout
         assert stat.S_IMODE(credentials_path.stat().st_mode) == 0o600
+        # the database holds the API token: no one but the owner may read it, or anything else in the folder
+        assert (data_dir / "label_studio.sqlite3").is_file()
+        assert stat.S_IMODE(data_dir.stat().st_mode) == 0o700
+        for path in data_dir.rglob("*"):
+            assert stat.S_IMODE(path.stat().st_mode) & 0o077 == 0, path
         credentials = json.loads(credentials_path.read_text())
         for secret in (credentials["password"], credentials["api_key"], credentials["pat"]):
             assert secret and secret not in started.stdout + started.stderr
@@ -98,3 +107,13 @@ def test_taken_port_is_one_line_and_exit_1(tmp_path):
     assert len(lines) == 1 and str(port) in lines[0], result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "ls" / "server.json").exists()
+
+
+def test_a_damaged_server_file_reads_as_no_server(tmp_path):
+    data_dir = tmp_path / "ls"
+    data_dir.mkdir()
+    for damaged in ('{"pid": "twelve", "url": "http://127.0.0.1:1"}', '{"url": "x"}', "[1, 2]", "{"):
+        (data_dir / "server.json").write_text(damaged)
+        result = studio("status", data_dir=data_dir)
+        assert result.returncode == 1 and not result.stderr, (damaged, result.stderr)
+        assert result.stdout.strip() == "Label Studio is not running"
