@@ -246,8 +246,8 @@ def api_errors(url: str, action: str) -> Iterator[None]:
                 f"no Label Studio API at {url} (HTTP 404 while {action}); check --url / LABEL_STUDIO_URL"
             ) from None
         raise UserError(f"Label Studio at {url} failed while {action} (HTTP {exc.status_code})") from None
-    except ValueError:
-        # A non-JSON answer: something other than Label Studio listens there.
+    except (ValueError, TypeError):
+        # Not JSON, or JSON of another shape (the SDK fails to build its models): not Label Studio listening there.
         raise UserError(
             f"{url} does not answer like a Label Studio server while {action}; check --url / LABEL_STUDIO_URL"
         ) from None

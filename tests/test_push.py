@@ -255,22 +255,25 @@ def test_two_pushes_of_one_folder_at_once_import_each_document_once(studio, tmp_
 
 
 @contextmanager
-def proxy(upstream: str, method: str, path: str, status: int, forward: bool) -> Iterator[str]:
-    """A proxy to Label Studio that answers ``status`` to every ``method`` request whose path matches ``path``,
-    after passing it on (``forward``: the server did the work, the answer was lost) or without; the rest pass."""
+def proxy(upstream: str, method: str, path: str, status: int, forward: bool, body: bytes = b"") -> Iterator[str]:
+    """A proxy to Label Studio that answers ``status`` (with JSON ``body``) to every ``method`` request whose path
+    matches ``path``, after passing it on (``forward``: the server did the work, the answer was lost) or without;
+    the rest pass."""
     matches = re.compile(path).fullmatch
 
     class Handler(BaseHTTPRequestHandler):
         def relay(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            sent = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             caught = self.command == method and matches(self.path.split("?")[0])
             if forward or not caught:
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
-                answer = httpx.request(self.command, upstream + self.path, headers=headers, content=body, timeout=300)
+                answer = httpx.request(self.command, upstream + self.path, headers=headers, content=sent, timeout=300)
             if caught:
                 self.send_response(status)
-                self.send_header("Content-Length", "0")
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
+                self.wfile.write(body)
                 return
             self.send_response(answer.status_code)
             for key, value in answer.headers.items():
@@ -397,3 +400,14 @@ def test_titles_are_trimmed_as_label_studio_stores_them_and_bad_ones_refused_bef
         )
         assert refused.returncode == 1 and reason in refused.stderr, refused.stderr
         assert len(refused.stderr.strip().splitlines()) == 1, refused.stderr
+
+
+def test_a_server_answering_json_of_another_shape_is_one_line(studio, tmp_path):
+    with proxy(studio.url, "GET", r"/api/.*", 200, forward=False, body=b"[1, 2]") as url:
+        for command in (["push", str(SEEDS_DIR)], ["export", "-o", str(tmp_path / "out")], ["backend", "status"]):
+            result = annotate(*command, "--project", PROJECT, "--url", url, "--api-key", studio.pat, cwd=tmp_path)
+            assert result.returncode == 1, result.stderr
+            assert (
+                result.stderr.strip()
+                == f"error: {url} does not answer like a Label Studio server while connecting; check --url / LABEL_STUDIO_URL"
+            )
