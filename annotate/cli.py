@@ -279,7 +279,7 @@ def export(
     """Export a project's human annotations as a Hugging Face dataset folder (configs `quotes` and `documents`)."""
 
     from .dataset import write_dataset
-    from .labelstudio import export_tasks
+    from .labelstudio import base_url, export_tasks
     from .stance import load_target
 
     check_output_folder(output)
@@ -287,7 +287,7 @@ def export(
     found = find_project(client, project)
     stance_target = load_target(target)
     with err.status("exporting"):
-        tasks = export_tasks(client, found.id)
+        tasks = export_tasks(client, found.id, snapshot_dir=studio.export_snapshots(data_dir, base_url(client)))
         summary = write_dataset(tasks, output, name=project, target=stance_target)
     review = ", ".join(f"{summary.review[status]} {status}" for status in ("kept", "edited", "deleted", "added"))
     typer.echo(
@@ -367,11 +367,12 @@ def agreement(
         rows = load_export(dataset, "documents")
     else:
         from .dataset import export_rows
-        from .labelstudio import export_tasks
+        from .labelstudio import base_url, export_tasks
 
         client = studio.connect_to(url, api_key, data_dir)
+        snapshots = studio.export_snapshots(data_dir, base_url(client))
         with err.status("reading annotations"):
-            rows = export_rows(export_tasks(client, find_project(client, project).id)).documents
+            rows = export_rows(export_tasks(client, find_project(client, project).id, snapshot_dir=snapshots)).documents
     report = figures.agreement(gold_from_documents(rows))
     if as_json:
         typer.echo(json.dumps(report, indent=1))

@@ -461,9 +461,14 @@ def show_predictions(client: LabelStudio, project, model_version: str, accepted:
         client.projects.update(id=project.id, model_version=model_version, show_collab_predictions=True)
 
 
-def export_tasks(client: LabelStudio, project_id: int, timeout: float = REQUEST_TIMEOUT) -> list[dict[str, Any]]:
+def export_tasks(
+    client: LabelStudio, project_id: int, timeout: float = REQUEST_TIMEOUT, snapshot_dir: Path | None = None
+) -> list[dict[str, Any]]:
     """Every task of the project in Label Studio's full JSON export: annotations with region ids and
-    relations, and predictions as full results (the quick export gives only their ids)."""
+    relations, and predictions as full results (the quick export gives only their ids).
+
+    Label Studio keeps each export's file even when the export is deleted through its API; ``snapshot_dir``, the
+    server's ``media/export`` folder when it is on this machine, is where this export's file is then removed."""
     exports = client.projects.exports
     with api_errors(base_url(client), "exporting tasks"):
         # Full predictions, and annotators as users (with their email), not only ids.
@@ -482,8 +487,11 @@ def export_tasks(client: LabelStudio, project_id: int, timeout: float = REQUEST_
                 raise UserError(f"Label Studio at {base_url(client)} failed to export project {project_id}")
             return json.loads(b"".join(exports.download(project_id, snapshot.id, export_type="JSON")))
         finally:
-            # Snapshots are files in Label Studio's data folder; this one has served its purpose either way.
+            # Snapshots are full copies of the project in Label Studio's data folder; this one has served its purpose.
             exports.delete(project_id, snapshot.id)
+            if snapshot_dir is not None and snapshot.md5:
+                for copy in (snapshot_dir / str(project_id)).glob(f"project-{project_id}-at-*-{snapshot.md5[:8]}.*"):
+                    copy.unlink(missing_ok=True)
 
 
 @dataclass

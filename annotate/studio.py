@@ -13,8 +13,8 @@ import os
 import re
 import secrets
 import signal
-import stat
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -474,6 +474,15 @@ def embedded_connection(data_dir: Path = DEFAULT_DATA_DIR) -> tuple[str | None, 
     credentials = read_credentials(data_dir)
     api_key = None if credentials is None else credentials.pat or credentials.api_key
     return (None if state is None else state["url"]), api_key
+
+
+def export_snapshots(data_dir: Path, url: str) -> Path | None:
+    """The folder where the embedded server keeps export snapshots, when ``url`` is that server; else None."""
+    data_dir = data_dir.resolve()
+    state = running_server(data_dir)
+    if state is None or state["url"].rstrip("/") != url.rstrip("/"):
+        return None
+    return data_dir / "media" / "export"
 
 
 def resolve_connection(url: str | None, api_key: str | None, data_dir: Path) -> tuple[str, str | None]:

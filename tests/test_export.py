@@ -189,11 +189,16 @@ def annotate_cli(*args: str) -> subprocess.CompletedProcess:
 def export(studio, scenario, tmp_path_factory) -> Path:
     output = tmp_path_factory.mktemp("exports") / PROJECT
     done = annotate_cli(
-        "export", "--project", PROJECT, "--output", str(output), "--url", studio.url, "--api-key", studio.api_key
-    )
+        "export", "--project", PROJECT, "--output", str(output), "--api-key", studio.api_key,
+        "--data-dir", str(studio.data_dir),
+    )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "1 task(s) without annotation, 1 cancelled annotation(s)" in done.stdout
     assert f"{scenario.quote_regions} quotes in 3 annotations of 2 tasks" in done.stdout
+    # the snapshot the embedded Label Studio wrote for the export is deleted once downloaded
+    project = labelstudio.get_project(labelstudio.connect(studio.url, studio.api_key), PROJECT)
+    snapshots = studio.data_dir / "media" / "export" / str(project.id)
+    assert snapshots.is_dir() and not list(snapshots.iterdir())
     return output
 
 
