@@ -3,15 +3,20 @@ annotators do, exported, and loaded back with ``datasets.load_dataset``."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+import shutil
+import signal
 import socket
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from conftest import proxy
 from datasets import ClassLabel, load_dataset
 
 from annotate import dataset, labelstudio
@@ -337,25 +342,62 @@ def test_card_counts_and_raw_export(export, scenario):
 
 
 @pytest.mark.studio
-@pytest.mark.parametrize("problem", ["wrong token", "nothing listening", "unknown project"])
+@pytest.mark.parametrize("problem", ["wrong token", "nothing listening", "unknown project", "fails mid-download"])
 def test_user_errors_are_one_line_and_write_nothing(studio, scenario, export, tmp_path, problem):
     url, api_key, project, output = studio.url, studio.api_key, PROJECT, tmp_path / "new"
-    if problem == "wrong token":
+    server = contextlib.nullcontext(url)
+    if problem in ("wrong token", "fails mid-download"):
         # Over an earlier export of the same name, which must survive the failed one untouched.
-        api_key, output = "0" * 40, export
+        output = export
+        if problem == "wrong token":
+            api_key = "0" * 40
+        else:  # the server stops answering once the export is made, as it is downloaded
+            server = proxy(url, "GET", r"/api/projects/\d+/exports/\d+/download", 502, forward=False)
     elif problem == "nothing listening":
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             url = f"http://127.0.0.1:{probe.getsockname()[1]}"
+            server = contextlib.nullcontext(url)
     else:
         project = "no-such-project"
     before = {path: path.stat().st_mtime_ns for path in export.rglob("*")}
-    done = annotate_cli("export", "--project", project, "--output", str(output), "--url", url, "--api-key", api_key)
+    with server as url:
+        done = annotate_cli("export", "--project", project, "--output", str(output), "--url", url, "--api-key", api_key)
     assert done.returncode == 1
     assert len(done.stderr.strip().splitlines()) == 1 and done.stderr.startswith("error:")
     assert studio.api_key not in done.stderr + done.stdout
     assert not (tmp_path / "new").exists()
     assert {path: path.stat().st_mtime_ns for path in export.rglob("*")} == before
+    assert [path.name for path in export.parent.iterdir()] == [export.name]  # no temporary folder left
+
+
+@pytest.mark.studio
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
+def test_a_stopped_export_leaves_the_earlier_one_and_nothing_temporary(studio, export, tmp_path, stop):
+    """Stopped while it writes a large project, export leaves the earlier folder as it was."""
+    client = labelstudio.connect(studio.url, studio.api_key)
+    title = f"large-export-{stop.name.lower()}"
+    project = client.projects.create(title=title, label_config=labelstudio.label_config())
+    document = prelabelled_documents()[0]
+    annotated = {"result": labelstudio.quotes_to_result(document.quotes), "completed_by": 1}
+    tasks = [{"data": {"text": f"{n}. {document.text}"}, "annotations": [annotated]} for n in range(3000)]
+    for chunk in range(0, len(tasks), 1000):
+        client.projects.import_tasks(id=project.id, request=tasks[chunk : chunk + 1000])
+    output = tmp_path / "exports" / title
+    shutil.copytree(export, output)
+    before = {path: path.read_bytes() for path in output.rglob("*") if path.is_file()}
+    command = [str(ANNOTATE), "export", "--project", title, "-o", str(output), "--api-key", studio.api_key]
+    running = subprocess.Popen([*command, "--data-dir", str(studio.data_dir)], stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 300
+    while not list(output.parent.glob(f".{title}.*.tmp")) and running.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert list(output.parent.glob(f".{title}.*.tmp")), "the export never started writing"
+    running.send_signal(stop)
+    _, stderr = running.communicate(timeout=120)
+    assert running.returncode == 128 + stop and "Traceback" not in stderr, stderr
+    assert {path: path.read_bytes() for path in output.rglob("*") if path.is_file()} == before
+    assert [path.name for path in output.parent.iterdir()] == [title]
+    assert not list((studio.data_dir / "media" / "export" / str(project.id)).iterdir())  # nor Label Studio's copy
 
 
 def offline_task(prediction: list[Quote], annotation: list[Quote]) -> dict:

@@ -5,19 +5,13 @@ from __future__ import annotations
 
 import html
 import os
-import re
 import shutil
 import subprocess
 import sys
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import httpx
 import pytest
-from conftest import SEEDS_DIR, free_port
+from conftest import SEEDS_DIR, free_port, proxy
 
 from annotate import labelstudio
 from annotate.data import STANCE_LABELS, Document, Stance
@@ -252,50 +246,6 @@ def test_two_pushes_of_one_folder_at_once_import_each_document_once(studio, tmp_
     client = labelstudio.connect(studio.url, studio.pat)
     tasks = labelstudio.export_tasks(client, labelstudio.get_project(client, "pushed-twice").id)
     assert len(tasks) == len({labelstudio.task_keys(t)["content_hash"] for t in tasks}) == seeds
-
-
-@contextmanager
-def proxy(upstream: str, method: str, path: str, status: int, forward: bool, body: bytes = b"") -> Iterator[str]:
-    """A proxy to Label Studio that answers ``status`` (with JSON ``body``) to every ``method`` request whose path
-    matches ``path``, after passing it on (``forward``: the server did the work, the answer was lost) or without;
-    the rest pass."""
-    matches = re.compile(path).fullmatch
-
-    class Handler(BaseHTTPRequestHandler):
-        def relay(self) -> None:
-            sent = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            caught = self.command == method and matches(self.path.split("?")[0])
-            if forward or not caught:
-                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
-                answer = httpx.request(self.command, upstream + self.path, headers=headers, content=sent, timeout=300)
-            if caught:
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-                return
-            self.send_response(answer.status_code)
-            for key, value in answer.headers.items():
-                if key.lower() not in ("content-length", "transfer-encoding", "content-encoding", "connection"):
-                    self.send_header(key, value)
-            self.send_header("Content-Length", str(len(answer.content)))
-            self.end_headers()
-            self.wfile.write(answer.content)
-
-        do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = relay
-
-        def log_message(self, *args) -> None:  # quiet
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def hashes_in(client, title: str) -> list[str]:
