@@ -391,6 +391,8 @@ def _answer_lost(exc: Exception) -> bool:
 
     if isinstance(exc, ApiError):
         return exc.status_code is not None and exc.status_code >= 500
+    if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
+        return False  # no connection, so nothing was sent
     return isinstance(exc, httpx.TimeoutException | httpx.NetworkError | httpx.RemoteProtocolError)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -361,3 +362,35 @@ def test_a_server_answering_json_of_another_shape_is_one_line(studio, tmp_path):
                 result.stderr.strip()
                 == f"error: {url} does not answer like a Label Studio server while connecting; check --url / LABEL_STUDIO_URL"
             )
+
+
+def test_a_push_whose_server_is_killed_part_way_finishes_on_rerun_with_each_document_once(prelabeller, tmp_path):
+    from annotate import studio as embedded
+
+    data_dir, port = tmp_path / "ls", free_port()
+    server = embedded.start(data_dir, port=port)
+    try:
+        seeds = list(iter_documents([SEEDS_DIR]))
+
+        class KillsTheServerAfterFirstChunk:
+            calls = 0
+
+            def __getattr__(self, name):
+                return getattr(prelabeller, name)
+
+            def prelabel(self, documents):
+                KillsTheServerAfterFirstChunk.calls += 1
+                if KillsTheServerAfterFirstChunk.calls == 2:
+                    os.killpg(server.pid, signal.SIGKILL)  # the first chunk is in; the server dies before the next
+                return prelabeller.prelabel(documents)
+
+        client = labelstudio.connect(server.url, server.pat)
+        with pytest.raises(UserError, match="cannot reach Label Studio"):
+            labelstudio.push_documents(client, "killed", seeds, KillsTheServerAfterFirstChunk, chunk_size=2)
+        server = embedded.start(data_dir, port=port)
+        client = labelstudio.connect(server.url, server.pat)
+        rerun = labelstudio.push_documents(client, "killed", seeds, lambda: prelabeller, chunk_size=2)
+        assert (rerun.created, rerun.skipped, rerun.failed) == (len(seeds) - 2, 2, [])
+        assert hashes_in(client, "killed") == sorted(labelstudio.content_hash(d.text) for d in seeds)
+    finally:
+        embedded.stop(data_dir)
