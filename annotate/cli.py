@@ -7,7 +7,9 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from itertools import chain
 from pathlib import Path
@@ -21,9 +23,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from . import studio
 from .batching import batched
 from .data import Document
-from .documents import InputError, iter_documents
+from .documents import INPUT_SUFFIXES, InputError, iter_documents
 from .errors import UserError
-from .files import atomic_file, check_output_file, check_output_folder
+from .files import atomic_file, atomic_folder, check_output_file, check_output_folder
 
 app = typer.Typer(
     help="Pre-label quotes, speakers and stance in news text; round-trip them through Label Studio.",
@@ -44,6 +46,7 @@ class Engine(StrEnum):
 class OutputFormat(StrEnum):
     jsonl = "jsonl"
     label_studio = "label-studio"
+    parquet = "parquet"
 
 
 @app.callback()
@@ -154,9 +157,101 @@ def finished_ids(output: Path) -> set[str]:
         if len(complete) < len(raw):
             handle.truncate(len(complete))
     try:
-        return {str(json.loads(line)["id"]) for line in complete.decode("utf-8").splitlines() if line.strip()}
+        # Only "\n" ends a record: a text may hold U+2028 raw, where str.splitlines() would split it.
+        return {str(json.loads(line)["id"]) for line in complete.decode("utf-8").split("\n") if line.strip()}
     except (ValueError, KeyError, TypeError):
         raise fail(f"{output} is not pre-label JSONL written by annotate prelabel; it was left as it was") from None
+
+
+def check_writable(output: Path) -> None:
+    """Fail before any slow work when the folder that is to hold ``output`` (the nearest one that exists) takes
+    no new file: read-only, or not ours. Tried, not inferred from the mode bits, which do not stop root."""
+    folder = next(p for p in output.absolute().parents if p.exists())
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise UserError(f"cannot write {output}: {folder} takes no new file ({exc.strerror or exc})") from None
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist (yet)
+        return a.resolve() == b.resolve()
+
+
+def prelabel_output(output: Path, paths: list[Path], output_format: OutputFormat) -> Path:
+    """The file to write: ``output``, or the file it links to (a rename onto the link would replace the link); for
+    parquet, the folder of shards. Fails before any work when it cannot be written, or is an input: rewritten at
+    the end, the input would be lost; appended to by --resume while it is read, it would never end."""
+    if output_format is OutputFormat.parquet:
+        from .records import is_shard_folder
+
+        check_output_folder(output)
+        if output.exists() and not is_shard_folder(output):
+            raise UserError(f"{output} exists and is not a folder of pre-label shards; choose another --output")
+        for path in paths:
+            if _same_file(output, path) or output.resolve() in path.resolve().parents:
+                raise UserError(f"--output {output} holds the input {path}; write the shards elsewhere")
+        check_writable(output)
+        return output
+    check_output_file(output)
+    if output.exists() and not output.is_file():
+        raise UserError(f"{output} is not a regular file; give a file name")
+    if output.is_symlink():
+        output = output.resolve()
+    for path in paths:
+        if _same_file(output, path):
+            raise UserError(f"--output {output} is the input {path}; write the pre-labels to another file")
+        if path.is_dir() and output.suffix.lower() in INPUT_SUFFIXES and _same_file(output.parent, path):
+            raise UserError(
+                f"--output {output} is in the input folder {path}, which reads it as an input; write it elsewhere"
+            )
+    check_writable(output)
+    return output
+
+
+@contextmanager
+def writing(output: Path) -> Iterator[None]:
+    """A write that fails (a full disk) names the file it was for, which Python's error does not."""
+    try:
+        yield
+    except OSError as exc:
+        raise UserError(f"cannot write {output}: {exc.strerror or exc}") from None
+
+
+@contextmanager
+def record_writer(output: Path, output_format: OutputFormat, resume: bool) -> Iterator[Callable[[Document], None]]:
+    """A function that writes one pre-labelled document to ``output``: all of it lands when the block ends, or
+    nothing does (with ``resume``, each JSON line is appended as it comes)."""
+    if output_format is OutputFormat.parquet:
+        from .records import ParquetShards, is_shard_folder
+
+        with atomic_folder(output, is_shard_folder, "a folder of pre-label shards") as folder:
+            shards = ParquetShards(folder, PRELABEL_WINDOW)
+            yield lambda document: shards.add(document.to_dict())
+            with writing(output):
+                shards.flush()
+        return
+    with open(output, "a", encoding="utf-8") if resume else atomic_file(output) as handle:
+        if output_format is OutputFormat.label_studio:
+            from .labelstudio import document_to_task
+
+            tasks = []
+            yield lambda document: tasks.append(document_to_task(document))
+            with writing(output):
+                json.dump(tasks, handle, ensure_ascii=False, indent=1)
+        else:
+
+            def write_line(document: Document) -> None:
+                handle.write(json.dumps(document.to_dict(), ensure_ascii=False) + "\n")
+                if resume:
+                    handle.flush()
+
+            yield write_line
+        with writing(output):
+            handle.flush()  # the last of it, so that a full disk is named here and not at the closing
 
 
 @app.command()
@@ -172,7 +267,12 @@ def prelabel(
     stance_model: StanceModelOption = None,
     batch_size: BatchSizeOption = 32,
     output_format: Annotated[
-        OutputFormat, typer.Option("--format", help="jsonl records, or a JSON list of Label Studio tasks.")
+        OutputFormat,
+        typer.Option(
+            "--format",
+            help="jsonl records; a JSON list of Label Studio tasks; or parquet: --output is a folder of shards "
+            "(part-00000.parquet, ...), one per 2,000 documents, with the jsonl record's fields typed.",
+        ),
     ] = OutputFormat.jsonl,
     resume: Annotated[
         bool,
@@ -191,7 +291,7 @@ def prelabel(
     workers: Annotated[int, typer.Option("--workers", min=1, help="Ray actors, each loading the model once.")] = 2,
 ) -> None:
     """Pre-label quotes, speakers and stance in articles."""
-    check_output_file(output)
+    output = prelabel_output(output, paths, output_format)
     if resume and output_format is not OutputFormat.jsonl:
         raise fail("--resume appends JSON lines; use it with --format jsonl")
     problems: list[InputError] = []
@@ -209,24 +309,15 @@ def prelabel(
 
         reader = ray_reader(address, workers, stance_model, target, batch_size)
     written = quotes = 0
-    tasks = []
-    with progress() as bar, open(output, "a", encoding="utf-8") if resume else atomic_file(output) as handle:
+    with progress() as bar, record_writer(output, output_format, resume) as write:
         task = bar.add_task("pre-labelling", total=None)
         # A window of documents at a time: the speaker memory pools across windows, and memory stays bounded.
         for window in batched(chain([first], documents), PRELABEL_WINDOW):
             for document in prelabeller.prelabel(window, reader):
-                if output_format is OutputFormat.jsonl:
-                    handle.write(json.dumps(document.to_dict(), ensure_ascii=False) + "\n")
-                    if resume:
-                        handle.flush()
-                else:
-                    from .labelstudio import document_to_task
-
-                    tasks.append(document_to_task(document))
+                with writing(output):
+                    write(document)
                 written, quotes = written + 1, quotes + len(document.quotes)
                 bar.advance(task)
-        if output_format is OutputFormat.label_studio:
-            json.dump(tasks, handle, ensure_ascii=False, indent=1)
     err.print(f"{written} documents, {quotes} quotes -> {output}", highlight=False)
     if problems:
         raise fail(f"{len(problems)} input(s) could not be read")
@@ -329,6 +420,7 @@ def evaluate(
 
     if plot:
         check_output_file(plot)
+        check_writable(plot)
     gold = first_annotation_per_task(load_gold(dataset, docs))
     prelabeller = build_prelabeller(stance_model, target, batch_size)
     with progress() as bar:
@@ -420,6 +512,7 @@ def train(
     from .train import train as learn
 
     check_output_folder(output)
+    check_writable(output)
     with err.status("training"):
         info = learn(dataset, output, load_target(target), base_model, Settings(seed=seed, test_size=test_size))
     typer.echo(f"trained on {info['train_quotes']} quotes ({info['quotes']} labelled) -> {output}")

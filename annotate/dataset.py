@@ -8,6 +8,7 @@ counted, never exported as if labelled. Each annotated quote is compared with th
 from __future__ import annotations
 
 import json
+import logging
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from huggingface_hub import DatasetCard, DatasetCardData
 
 from .agreement import agreement
 from .data import QUOTE_TYPES, STANCE_LABELS, Document, Quote, Speaker, Stance
+from .documents import is_saved_dataset
 from .errors import UserError, first_line
 from .files import atomic_folder
 from .gold import GoldDocument, Reference, read_gold_json
@@ -384,7 +386,8 @@ def write_dataset(
             (folder / config).mkdir()
             dataset.to_parquet(folder / config / "train.parquet")
         (folder / RAW_EXPORT).parent.mkdir()
-        (folder / RAW_EXPORT).write_text(json.dumps(tasks, ensure_ascii=False, indent=1), encoding="utf-8")
+        # Not indented: json's C encoder, many times faster on a large project than the indenting one.
+        (folder / RAW_EXPORT).write_text(json.dumps(tasks, ensure_ascii=False), encoding="utf-8")
         agreement_figures = agreement(gold_from_documents(rows.documents))
         _card(name, rows.summary, target, datasets, agreement_figures).save(folder / "README.md")
     return rows.summary
@@ -393,13 +396,29 @@ def write_dataset(
 # ---------------------------------------------------------------- reading the export back, and gold into it
 
 
-def _label_name(value: Any, names: tuple[str, ...]) -> str:
+REQUIRED_QUOTE_FIELDS = ("quote_text", "quote_start", "quote_end", "type", "stance")
+REQUIRED_DOCUMENT_FIELDS = ("doc_id", "text", "task_id", "annotation_id")
+
+
+def _require(row: dict[str, Any], names: tuple[str, ...], what: str) -> None:
+    """A row that lacks a field every export has is not from an export (or was cut short): one line, not a crash."""
+    missing = [name for name in names if row.get(name) is None]
+    if missing:
+        raise UserError(f"{what} has no {', '.join(missing)}: not a dataset written by annotate export")
+
+
+def _label_name(value: Any, names: tuple[str, ...], what: str) -> str:
     """A ClassLabel value as its name (datasets gives the index, plain rows give the name)."""
-    return names[value] if isinstance(value, int) else str(value)
+    name = names[value] if isinstance(value, int) and 0 <= value < len(names) else str(value)
+    if name not in names:
+        raise UserError(f"{what}: {value!r} is not one of {', '.join(names)}")
+    return name
 
 
 def reference_from_row(row: dict[str, Any]) -> Reference:
     """A reference from one quote of the export (a ``quotes`` row or an item of a document's ``quotes``)."""
+    what = f"document {row.get('doc_id')}, quote {row.get('quote_id')}"
+    _require(row, REQUIRED_QUOTE_FIELDS, what)
     name = row.get("speaker_name") or ""
     speaker = None
     if name or row.get("speaker_text"):
@@ -411,12 +430,12 @@ def reference_from_row(row: dict[str, Any]) -> Reference:
             row.get("speaker_text") or name,
             name or row.get("speaker_text") or "",
         )
-    stance = _label_name(row["stance"], STANCE_LABELS)
+    stance = _label_name(row["stance"], STANCE_LABELS, f"{what}: stance")
     quote = Quote(
         start=int(row["quote_start"]),
         end=int(row["quote_end"]),
         text=row["quote_text"],
-        type=_label_name(row["type"], QUOTE_TYPES),
+        type=_label_name(row["type"], QUOTE_TYPES, f"{what}: type"),
         speaker=speaker,
         stance=Stance(stance, {label: float(label == stance) for label in STANCE_LABELS}),
         id=row.get("quote_id") or "",
@@ -426,28 +445,43 @@ def reference_from_row(row: dict[str, Any]) -> Reference:
 
 def gold_from_documents(rows: Iterable[dict[str, Any]]) -> list[GoldDocument]:
     """Gold documents from rows of the export's ``documents`` config: one per annotation."""
-    return [
-        GoldDocument(
-            document=Document(id=str(row["doc_id"]), text=row["text"], source=row.get("source") or ""),
-            references=[reference_from_row(quote) for quote in row.get("quotes") or []],
-            task_id=int(row["task_id"]),
-            annotation_id=int(row["annotation_id"]),
-            annotator=str(row.get("annotator") or ""),
-        )
-        for row in rows
-    ]
+    return [_gold_document(row) for row in rows]
+
+
+def _gold_document(row: dict[str, Any]) -> GoldDocument:
+    _require(row, REQUIRED_DOCUMENT_FIELDS, f"document {row.get('doc_id')}")
+    return GoldDocument(
+        document=Document(id=str(row["doc_id"]), text=row["text"], source=row.get("source") or ""),
+        # Quote ids repeat from one document to the next: the document's id names a bad quote.
+        references=[reference_from_row({**quote, "doc_id": row["doc_id"]}) for quote in row.get("quotes") or []],
+        task_id=int(row["task_id"]),
+        annotation_id=int(row["annotation_id"]),
+        annotator=str(row.get("annotator") or ""),
+    )
 
 
 def load_export(dataset: Path, config: str):
     """One config of an exported dataset folder, all its splits together."""
     from datasets import concatenate_datasets, load_dataset
+    from datasets.exceptions import DatasetGenerationError
 
     if not dataset.is_dir():
         raise UserError(f"{dataset}: no such dataset folder")
+    if is_saved_dataset(dataset):
+        raise UserError(f"{dataset}: a datasets save_to_disk folder, not one written by annotate export")
+    datasets_log = logging.getLogger("datasets")
+    level = datasets_log.level
+    datasets_log.setLevel(logging.CRITICAL)  # its own report of a bad file would come first, over several lines
     try:
-        splits = load_dataset(str(dataset), config)
-    except (ValueError, FileNotFoundError) as exc:
-        raise UserError(f"{dataset}: cannot load the '{config}' config of this dataset ({first_line(exc)})") from None
+        # Built afresh each time: datasets' cache can take a new export for an earlier one of the same name
+        # (the backend's retrainings all read a folder named project-ID) and return the earlier rows.
+        splits = load_dataset(str(dataset), config, download_mode="force_redownload")
+    except (ValueError, FileNotFoundError, DatasetGenerationError) as exc:
+        # A truncated or corrupted parquet file: the generation error wraps the reader's, which says what is wrong.
+        reason = first_line(exc.__cause__ or exc)
+        raise UserError(f"{dataset}: cannot load the '{config}' config of this dataset ({reason})") from None
+    finally:
+        datasets_log.setLevel(level)
     return concatenate_datasets(list(splits.values()))
 
 
@@ -455,13 +489,20 @@ def load_gold(dataset: Path, docs_dir: Path | None = None) -> list[GoldDocument]
     """Gold documents from an exported dataset folder, or from gold JSON (a file, or a folder of them)
     with the article texts in ``docs_dir``."""
     is_gold_json = dataset.suffix == ".json" or (
-        dataset.is_dir() and any(dataset.glob("*.json")) and not (dataset / "README.md").exists()
+        dataset.is_dir()
+        and any(dataset.glob("*.json"))
+        and not (dataset / "README.md").exists()
+        and not is_saved_dataset(dataset)
     )
     if is_gold_json:
         if docs_dir is None:
             raise UserError(f"{dataset}: gold JSON needs --docs, the folder of the articles it labels")
         return read_gold_json(dataset, docs_dir)
-    return gold_from_documents(load_export(dataset, "documents"))
+    rows = load_export(dataset, "documents")
+    try:
+        return gold_from_documents(rows)
+    except UserError as exc:
+        raise UserError(f"{dataset}: {exc}") from None
 
 
 def gold_tasks(documents: Iterable[GoldDocument]) -> list[dict[str, Any]]:

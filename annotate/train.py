@@ -29,6 +29,9 @@ from .stance.learned import Encoder, Head, HeadStance, head_digest, is_head, lea
 from .stance.models import locate
 
 METRICS_FILE = "metrics.json"
+# Fewer quotes of a label than this teach nothing reliable about it, and score nothing: a model learned from
+# them is refused, so that the backend's retraining keeps the model it serves until there are enough.
+MIN_QUOTES_PER_LABEL = 5
 
 
 @dataclass
@@ -88,6 +91,21 @@ def split(
     except ValueError:  # too few quotes of some label to stratify
         train, test = train_test_split(list(quotes), test_size=held_out, random_state=seed)
         return train, test, False
+
+
+def check_enough(quotes: Sequence[LabelledQuote], held_out: bool, dataset: Path) -> None:
+    """Refuse to learn from too few quotes: at least ``MIN_QUOTES_PER_LABEL`` of one label (the target's own
+    examples teach the others), and of two labels when some are held out, since scores on one label mean nothing."""
+    counts = Counter(q.label for q in quotes)
+    labels_needed = 2 if held_out else 1
+    if sum(counts[label] >= MIN_QUOTES_PER_LABEL for label in STANCE_LABELS) < labels_needed:
+        found = ", ".join(f"{counts[label]} {label}" for label in STANCE_LABELS)
+        needed = (
+            f"{MIN_QUOTES_PER_LABEL} of each of two labels to hold some out for scores (--test-size 0: none held out)"
+            if held_out
+            else f"{MIN_QUOTES_PER_LABEL} of one label"
+        )
+        raise UserError(f"{dataset}: too few labelled quotes to train on ({found}); training needs at least {needed}")
 
 
 def base_encoder(base_model: str | None, target: Target) -> Encoder:
@@ -191,30 +209,34 @@ def train(
     if output.exists() and not _is_model(output):  # checked before training too, not to waste work on it
         raise UserError(f"{output} exists and is not a model written by annotate train; choose another --output")
     quotes = load_labelled_quotes(dataset, target)
-    if len(quotes) < 2:
-        raise UserError(f"{dataset}: {len(quotes)} labelled quote(s); training needs at least 2")
+    check_enough(quotes, bool(settings.test_size), dataset)
     train_quotes, test_quotes, stratified = split(quotes, settings.test_size, settings.seed)
     encoder = encoder or base_encoder(base_model, target)
     head = learn(train_quotes, target, encoder)
     version = f"{output.name}-{head_digest(head)}"  # unique per training, so Label Studio tells runs apart
     model = HeadStance(encoder, head, version, target)
-    with atomic_folder(output, _is_model, "a model written by annotate train") as folder:
-        info = {
-            "model": output.name,
-            "version": version,
-            "base_model": encoder.name,
-            "dataset": str(dataset),
-            "target": {"name": target.name, "description": target.description},
-            "quotes": len(quotes),
-            "label_counts": {label: Counter(q.label for q in quotes)[label] for label in STANCE_LABELS},
-            "train_quotes": len(train_quotes),
-            "test_quotes": len(test_quotes),
-            "stratified": stratified,
-            "settings": asdict(settings),
-            "metrics": score(model, test_quotes) if test_quotes else None,
-            "trained_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        }
-        save_head(folder, model.head, encoder, {"version": version, "target": target.name, "base_model": encoder.name})
-        (folder / METRICS_FILE).write_text(json.dumps(info, indent=1, ensure_ascii=False), encoding="utf-8")
-        (folder / "README.md").write_text(_card(output.name, info), encoding="utf-8")
+    info = {
+        "model": output.name,
+        "version": version,
+        "base_model": encoder.name,
+        "dataset": str(dataset),
+        "target": {"name": target.name, "description": target.description},
+        "quotes": len(quotes),
+        "label_counts": {label: Counter(q.label for q in quotes)[label] for label in STANCE_LABELS},
+        "train_quotes": len(train_quotes),
+        "test_quotes": len(test_quotes),
+        "stratified": stratified,
+        "settings": asdict(settings),
+        "metrics": score(model, test_quotes) if test_quotes else None,
+        "trained_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    }
+    try:
+        with atomic_folder(output, _is_model, "a model written by annotate train") as folder:
+            save_head(
+                folder, model.head, encoder, {"version": version, "target": target.name, "base_model": encoder.name}
+            )
+            (folder / METRICS_FILE).write_text(json.dumps(info, indent=1, ensure_ascii=False), encoding="utf-8")
+            (folder / "README.md").write_text(_card(output.name, info), encoding="utf-8")
+    except OSError as exc:  # a full disk: Python's error for a failed write names no file
+        raise UserError(f"cannot write the model to {output}: {exc.strerror or exc}") from None
     return info

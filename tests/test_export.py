@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -445,3 +446,16 @@ def test_a_failed_write_leaves_the_earlier_export_untouched(tmp_path):
     (tmp_path / "elsewhere").mkdir()
     with pytest.raises(UserError):
         dataset.write_dataset(tasks, tmp_path / "elsewhere", name="news", target=load_target())
+
+
+def test_a_new_export_under_an_earlier_ones_name_is_read_as_it_is_now(tmp_path):
+    """As the backend's retrainings each write and read a new folder named project-ID."""
+    for label in ("favor", "against"):
+        with tempfile.TemporaryDirectory(dir=tmp_path) as scratch:
+            quotes = prelabelled_documents()[0].quotes[:2]
+            for quote in quotes:
+                quote.stance = Stance(label)
+            folder = Path(scratch) / "project-1"
+            dataset.write_dataset([offline_task(quotes, quotes)], folder, name="project-1", target=load_target())
+            rows = dataset.load_export(folder, "quotes")
+            assert [rows.features["stance"].int2str(value) for value in rows["stance"]] == [label, label]

@@ -240,3 +240,43 @@ def test_a_saved_datasets_folder_is_an_input(tmp_path: Path) -> None:
     assert [(i.id, i.text) for i in items[:2]] == [("h-1", ARTICLE), ("h-2", "Ana Ruiz said rents rose.")]
     assert isinstance(items[2], InputError) and "splits" in str(items[2]) and "train" in str(items[2])
     assert len(items) == 3
+
+
+def test_parquet_shards_hold_the_jsonl_records_typed(tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+    from datasets import load_dataset
+
+    from annotate.data import Document
+    from annotate.records import ParquetShards, record_schema
+
+    seeds = Path(__file__).resolve().parent.parent / "seeds"
+    done = annotate("prelabel", str(seeds), "-o", "out.jsonl", cwd=tmp_path)
+    shards = annotate("prelabel", str(seeds), "-o", "shards", "--format", "parquet", cwd=tmp_path)
+    assert done.returncode == shards.returncode == 0, done.stderr + shards.stderr
+    records = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [path.name for path in (tmp_path / "shards").iterdir()] == ["part-00000.parquet"]
+    table = pq.read_table(tmp_path / "shards")
+    assert table.schema == record_schema() and table.to_pylist() == records
+    loaded = load_dataset("parquet", data_dir=str(tmp_path / "shards"), cache_dir=str(tmp_path / "cache"))["train"]
+    assert loaded["id"] == [record["id"] for record in records]
+    # A rerun replaces its own shards; a folder it did not write is refused before any work.
+    assert annotate("prelabel", str(seeds), "-o", "shards", "--format", "parquet", cwd=tmp_path).returncode == 0
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("keep me", encoding="utf-8")
+    refused = annotate("prelabel", str(seeds), "-o", "mine", "--format", "parquet", cwd=tmp_path)
+    assert refused.returncode == 1 and "is not a folder of pre-label shards" in refused.stderr
+    assert (tmp_path / "mine" / "notes.txt").read_text(encoding="utf-8") == "keep me"
+
+    # A shard holds a bounded number of rows, so memory holds one at a time.
+    folder = tmp_path / "small"
+    folder.mkdir()
+    writer = ParquetShards(folder, rows=2)
+    for record in records:
+        writer.add(Document.from_dict(record).to_dict())
+    writer.flush()
+    assert sorted(path.name for path in folder.iterdir()) == [
+        "part-00000.parquet",
+        "part-00001.parquet",
+        "part-00002.parquet",
+    ]
+    assert pq.read_table(folder).to_pylist() == records

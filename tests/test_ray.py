@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -44,16 +45,24 @@ def cluster():
         run(RAY, "start", "--head", f"--port={address.split(':')[1]}", "--node-ip-address=127.0.0.1",
             "--include-dashboard=false", "--disable-usage-stats", f"--temp-dir={folder}", *BOUNDS)  # fmt: skip
         run(RAY, "start", f"--address={address}", "--node-ip-address=127.0.0.1", *BOUNDS)
+        # The worker registers with the head a moment after its start returns, later on a busy machine.
+        deadline = time.monotonic() + 120
+        while active_nodes(address) < 2:
+            assert time.monotonic() < deadline, "the worker never joined the head"
+            time.sleep(1)
         yield address
     finally:
         subprocess.run([str(RAY), "stop", "--force"], capture_output=True, timeout=300, env=ENV)
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def active_nodes(address: str) -> int:
+    status = run(RAY, "status", f"--address={address}").stdout
+    return status.split("Active:")[1].split("Pending:")[0].count("node_")
+
+
 def test_ray_engine_output_is_the_local_output(cluster, tmp_path):
-    status = run(RAY, "status", f"--address={cluster}").stdout
-    active = status.split("Active:")[1].split("Pending:")[0]
-    assert active.count("node_") == 2  # the head and the worker
+    assert active_nodes(cluster) == 2  # the head and the worker
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     for article in [*SEEDS_DIR.glob("*.txt"), *sorted((DATA / "x9_wire" / "docs").glob("*.txt"))]:

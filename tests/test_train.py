@@ -202,3 +202,23 @@ def test_the_held_out_share_is_rounded_up_and_must_leave_quotes_to_train_on(tmp_
     with pytest.raises(UserError, match="--test-size"):
         train(dataset, output, load_target(target), settings=Settings(test_size=0.9))
     assert not output.exists()
+
+
+def test_training_stopped_while_it_writes_leaves_the_earlier_model_and_nothing_temporary(tmp_path, target, monkeypatch):
+    from annotate import train as training
+    from annotate.cli import Stopped
+
+    dataset, output = tmp_path / "tandle", tmp_path / "model"
+    write_gold_dataset(as_documents(made_up_quotes(TRAIN_GROUPS, every=2)), dataset)
+    train(dataset, output, load_target(target), settings=Settings(seed=5))
+    before = {path: path.read_bytes() for path in output.rglob("*") if path.is_file()}
+
+    def stopped_half_way(folder, *args):
+        (folder / "stance_head.safetensors").write_bytes(b"half a file")
+        raise Stopped  # what SIGTERM raises wherever the program is
+
+    monkeypatch.setattr(training, "save_head", stopped_half_way)
+    with pytest.raises(Stopped):
+        train(dataset, output, load_target(target), settings=Settings(seed=6))
+    assert {path: path.read_bytes() for path in output.rglob("*") if path.is_file()} == before
+    assert [path.name for path in tmp_path.iterdir() if path.name != "tandle"] == ["model"]
