@@ -1,0 +1,86 @@
+"""Seconds to export 10,000 annotated tasks from the embedded Label Studio into a dataset folder.
+
+usage: python benchmarks/export_speed.py [--tasks 10000]
+
+Starts its own Label Studio (SQLite) in a temporary folder, imports ``--tasks`` tasks, each an article of
+seeds/ or benchmarks/data/*/docs (made distinct by a line at its end) with the pre-labels as its prediction and as
+a submitted annotation, then times ``annotate export`` end to end, and its two parts: Label Studio's export with
+the download, and writing the dataset.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from conftest import free_port  # noqa: E402
+
+from annotate import labelstudio, studio  # noqa: E402
+from annotate.dataset import write_dataset  # noqa: E402
+from annotate.documents import iter_documents  # noqa: E402
+from annotate.pipeline import Prelabeller  # noqa: E402
+from annotate.stance import load_target  # noqa: E402
+
+ANNOTATE = Path(sys.executable).parent / "annotate"
+IMPORT_CHUNK = 500
+
+
+def annotated_tasks(count: int) -> list[dict]:
+    articles = sorted({*ROOT.glob("seeds/*.txt"), *ROOT.glob("benchmarks/data/*/docs/*.txt")})
+    labelled = list(Prelabeller().prelabel(iter_documents(articles)))
+    tasks = []
+    for number in range(count):
+        document = labelled[number % len(labelled)]
+        task = labelstudio.document_to_task(document)
+        # Appended, so the quotes' offsets still hold; the content hash tells the copies apart.
+        task["data"]["text"] += f"\n\n(copy {number})"
+        task["data"][labelstudio.HASH_KEY] = labelstudio.content_hash(task["data"]["text"])
+        task["annotations"] = [{"result": task["predictions"][0]["result"], "completed_by": 1}]
+        tasks.append(task)
+    return tasks
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tasks", type=int, default=10_000)
+    args = parser.parse_args()
+    tasks = annotated_tasks(args.tasks)
+    with tempfile.TemporaryDirectory() as folder:
+        data_dir = Path(folder) / "ls"
+        server = studio.start(data_dir, port=free_port())
+        try:
+            client = labelstudio.connect(server.url, server.api_key)
+            project = client.projects.create(title="export-speed", label_config=labelstudio.label_config())
+            started = time.perf_counter()
+            for chunk in range(0, len(tasks), IMPORT_CHUNK):
+                labelstudio.import_tasks(client, project.id, tasks[chunk : chunk + IMPORT_CHUNK])
+            imported = time.perf_counter() - started
+
+            started = time.perf_counter()
+            command = [str(ANNOTATE), "export", "--project", "export-speed", "-o", f"{folder}/cli-export"]
+            subprocess.run([*command, "--data-dir", str(data_dir)], check=True, capture_output=True)
+            end_to_end = time.perf_counter() - started
+
+            started = time.perf_counter()
+            exported = labelstudio.export_tasks(client, project.id, snapshot_dir=data_dir / "media" / "export")
+            downloaded = time.perf_counter() - started
+            started = time.perf_counter()
+            summary = write_dataset(exported, Path(folder) / "export", name="export-speed", target=load_target())
+            written = time.perf_counter() - started
+        finally:
+            studio.stop(data_dir)
+    print(f"{len(tasks)} annotated tasks ({summary.quotes} quotes), imported in {imported:.1f} s")
+    print(f"annotate export, end to end:          {end_to_end:6.1f} s")
+    print(f"  Label Studio export and download:   {downloaded:6.1f} s")
+    print(f"  writing the dataset folder:         {written:6.1f} s")
+
+
+if __name__ == "__main__":
+    main()
