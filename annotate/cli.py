@@ -379,7 +379,8 @@ def export(
     stance_target = load_target(target)
     with err.status("exporting"):
         tasks = export_tasks(client, found.id, snapshot_dir=studio.export_snapshots(data_dir, base_url(client)))
-        summary = write_dataset(tasks, output, name=project, target=stance_target)
+        with writing(output):
+            summary = write_dataset(tasks, output, name=project, target=stance_target)
     review = ", ".join(f"{summary.review[status]} {status}" for status in ("kept", "edited", "deleted", "added"))
     typer.echo(
         f"{summary.quotes} quotes in {summary.annotations} annotations of {summary.annotated_tasks} tasks -> {output}"

@@ -276,6 +276,8 @@ def test_a_full_disk_names_the_file_and_leaves_the_earlier_output(tmp_path: Path
         ("--target", "huge.yaml", "target file huge.yaml: larger than 5 MB"),
         ("--target", "list.yaml", "target file list.yaml: expected a mapping"),
         ("--target", "target.json", "target file target.json: expected a .yaml, .yml or .toml file"),
+        ("--target", "pipe.yaml", "target file pipe.yaml: not a regular file"),
+        ("--target", "endless.yaml", "target file endless.yaml: not a regular file"),
     ],
 )
 def test_a_bad_model_or_target_fails_fast_in_one_line(article: Path, option: str, value: str, message: str) -> None:
@@ -284,6 +286,9 @@ def test_a_bad_model_or_target_fails_fast_in_one_line(article: Path, option: str
     (article / "huge.yaml").write_text("name: x\n" + "# padding\n" * 600_000, encoding="utf-8")
     (article / "list.yaml").write_text("- a\n- b\n", encoding="utf-8")
     (article / "target.json").write_text("{}", encoding="utf-8")
+    if not (article / "pipe.yaml").exists():  # a FIFO would wait for a writer, /dev/zero never end
+        os.mkfifo(article / "pipe.yaml")
+        (article / "endless.yaml").symlink_to("/dev/zero")
     # A hub id that is not cached is not looked for online: a download attempt would stall on this address.
     env = {k: v for k, v in os.environ.items() if k not in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")}
     env["HF_ENDPOINT"] = "http://10.255.255.1"

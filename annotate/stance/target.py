@@ -58,6 +58,8 @@ def _read_target_file(path: Path) -> tuple[object, str]:
     if suffix not in {".yaml", ".yml", ".toml"}:
         raise UserError(f"target file {path}: expected a .yaml, .yml or .toml file")
     try:
+        if path.exists() and not path.is_file():  # a FIFO would wait for a writer, a device never end
+            raise UserError(f"target file {path}: not a regular file")
         if path.stat().st_size > MAX_TARGET_BYTES:
             raise UserError(f"target file {path}: larger than {MAX_TARGET_BYTES // 1_000_000} MB")
         raw = path.read_bytes()
