@@ -649,3 +649,26 @@ def test_the_interviewer_named_in_the_introduction_is_not_quoted() -> None:
         ("The council is wrong, and the inspectors agree with me.", "Ana Ruiz"),
         ("No. The port reopens on Friday.", "Ana Ruiz"),
     ]
+
+
+def test_an_aside_after_a_second_that_stays_inside_the_reported_clause() -> None:
+    text = (
+        "She pointed out that the first parts arrived in July and that, according to public records, the "
+        "system had been tested only once."
+    )
+    assert [q.text for q in find_quotes(text)] == [
+        "the first parts arrived in July and that, according to public records, the system had been tested only once"
+    ]
+
+
+def test_the_sources_next_act_after_and_a_pronoun_ends_the_reported_clause() -> None:
+    text = "Ertan said her party would open talks on an exit, and she accused the government of a blunder."
+    assert [q.text for q in find_quotes(text)] == ["her party would open talks on an exit"]
+
+
+def test_a_partial_quotation_right_after_the_subject_makes_a_reported_clause() -> None:
+    text = 'The official said the measures "remain in force" for as long as the deal stands.'
+    quotes = find_quotes(text)
+    assert [(q.text, q.type, q.speaker.text) for q in quotes] == [
+        ('the measures "remain in force" for as long as the deal stands', "mixed", "The official")
+    ]

@@ -90,7 +90,10 @@ ADJUNCT_RE = re.compile(
     re.VERBOSE,
 )
 CLAUSE_CUT_RE = re.compile(
-    r",\s+(?:" + "|".join(c.replace(" ", r"\s+") for c in PARTICIPLE_CUES) + r"|according\s+to|while|whereas)\b"
+    # (not right after "that": "... and that, according to X, B" goes on past the aside)
+    r"(?<!\bthat),\s+(?:"
+    + "|".join(c.replace(" ", r"\s+") for c in PARTICIPLE_CUES)
+    + r"|according\s+to|while|whereas)\b"
     # the writer's comment on the report (", a move that analysts welcomed")
     r"|,\s+an?\s+\w+(?:\s+\w+)?\s+(?:that|which)\b|;|\s[—–]\s"
     # a comma after a closing mark (British style): the writer goes on ("... 'a national decision', a phrase
@@ -98,7 +101,8 @@ CLAUSE_CUT_RE = re.compile(
     r"|(?<=[’'”\"]),\s+(?!and\s+(?:also\s+)?that\b)"
     # the writer's scene around the report (", as he showed the visitors around")
     r"|,\s+as\s+(?:he|she|they)\s+\w+ed\b"
-    r"|,?\s+(?:and|but)\s+(?:" + "|".join(REPORTED_ACTIONS) + r")\b",
+    # the source's next act, its subject shared or a pronoun (", and she accused the government of ...")
+    r"|,?\s+(?:and|but)\s+(?:(?:he|she|they)\s+)?(?:" + "|".join(REPORTED_ACTIONS) + r")\b",
     re.IGNORECASE,
 )
 # The wh-word that opens an indirect question after "asked" or "wondered".
@@ -162,11 +166,15 @@ def _that_within(text: str, pos: int, end: int, allow_object: bool) -> int | Non
 def is_finite_clause(text: str, start: int, end: int, relaxed: bool) -> bool:
     """A reported clause (not a bare object): an auxiliary, a negated or past-tense verb, or a pronoun subject
     in its first words. ``relaxed`` (after say/tell, which rarely take a noun object) also accepts a present
-    tense verb after a noun ("Turkey wants ...", "demand remains ...")."""
-    words = [bare_word(w).lower() for w in text[start:end].split()[:15]]
+    tense verb after a noun ("Turkey wants ...", "demand remains ..."), and a quotation opening after the first
+    words ('the measures "remain in force"': what the source said, partly in its words)."""
+    raw = text[start:end].split()[:15]
+    words = [bare_word(w).lower() for w in raw]
     if not words:
         return False
     if words[0] in PRONOUNS | {"there", "you"}:
+        return True
+    if relaxed and any(w[0] in QUOTE_OPENERS for w in raw[1:4]):
         return True
     for k, word in enumerate(words):
         if word in FINITE_MARKERS or word.endswith(("n't", "n’t")) or (k > 0 and len(word) > 4 and word.endswith("ed")):
