@@ -8,7 +8,7 @@ import shutil
 import socket
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -66,10 +66,18 @@ def prelabelled_seeds(prelabeller):
 
 
 @contextmanager
-def proxy(upstream: str, method: str, path: str, status: int, forward: bool, body: bytes = b"") -> Iterator[str]:
+def proxy(
+    upstream: str,
+    method: str,
+    path: str,
+    status: int,
+    forward: bool,
+    body: bytes = b"",
+    on_catch: Callable[[], None] | None = None,
+) -> Iterator[str]:
     """A proxy to Label Studio that answers ``status`` (with JSON ``body``) to every ``method`` request whose path
-    matches ``path``, after passing it on (``forward``: the server did the work, the answer was lost) or without;
-    the rest pass."""
+    matches ``path``, after passing it on (``forward``: the server did the work, the answer was lost) or without,
+    and after calling ``on_catch`` (which may kill the server); the rest pass."""
     matches = re.compile(path).fullmatch
 
     class Handler(BaseHTTPRequestHandler):
@@ -80,6 +88,8 @@ def proxy(upstream: str, method: str, path: str, status: int, forward: bool, bod
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
                 answer = httpx.request(self.command, upstream + self.path, headers=headers, content=sent, timeout=300)
             if caught:
+                if on_catch is not None:
+                    on_catch()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))

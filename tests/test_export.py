@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
 import shutil
 import signal
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import proxy
+from conftest import free_port, proxy
 from datasets import ClassLabel, load_dataset
 
 from annotate import dataset, labelstudio
@@ -459,3 +460,41 @@ def test_a_new_export_under_an_earlier_ones_name_is_read_as_it_is_now(tmp_path):
             dataset.write_dataset([offline_task(quotes, quotes)], folder, name="project-1", target=load_target())
             rows = dataset.load_export(folder, "quotes")
             assert [rows.features["stance"].int2str(value) for value in rows["stance"]] == [label, label]
+
+
+@pytest.mark.studio
+def test_an_export_whose_server_is_killed_part_way_leaves_the_earlier_one_and_a_rerun_finishes(tmp_path):
+    from annotate import studio as embedded
+
+    data_dir, port = tmp_path / "ls", free_port()
+    server = embedded.start(data_dir, port=port)
+    try:
+        client = labelstudio.connect(server.url, server.api_key)
+        project = client.projects.create(title="killed-export", label_config=labelstudio.label_config())
+        document = prelabelled_documents()[0]
+        annotated = {"result": labelstudio.quotes_to_result(document.quotes), "completed_by": 1}
+        tasks = [{"data": {"text": f"{n}. {document.text}"}, "annotations": [annotated]} for n in range(4)]
+        client.projects.import_tasks(id=project.id, request=tasks[:2])
+        output = tmp_path / "exports" / "killed-export"
+        command = ["export", "--project", "killed-export", "-o", str(output), "--api-key", server.api_key]
+        assert annotate_cli(*command, "--url", server.url).returncode == 0
+        before = {path: path.read_bytes() for path in output.rglob("*") if path.is_file()}
+        client.projects.import_tasks(id=project.id, request=tasks[2:])
+
+        # Label Studio has made the export and is killed as it is downloaded.
+        def kill() -> None:
+            os.killpg(server.pid, signal.SIGKILL)
+
+        download = r"/api/projects/\d+/exports/\d+/download"
+        with proxy(server.url, "GET", download, 502, forward=False, on_catch=kill) as url:
+            failed = annotate_cli(*command, "--url", url)
+        assert failed.returncode == 1 and len(failed.stderr.strip().splitlines()) == 1, failed.stderr
+        assert {path: path.read_bytes() for path in output.rglob("*") if path.is_file()} == before
+        assert [path.name for path in output.parent.iterdir()] == [output.name]
+
+        server = embedded.start(data_dir, port=port)
+        rerun = annotate_cli(*command, "--url", server.url)
+        assert rerun.returncode == 0, rerun.stderr
+        assert "4 tasks" in rerun.stdout and [path.name for path in output.parent.iterdir()] == [output.name]
+    finally:
+        embedded.stop(data_dir)
