@@ -672,3 +672,16 @@ def test_a_partial_quotation_right_after_the_subject_makes_a_reported_clause() -
     assert [(q.text, q.type, q.speaker.text) for q in quotes] == [
         ('the measures "remain in force" for as long as the deal stands', "mixed", "The official")
     ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The minister, briefing journalists, said the measures would remain in force.",
+        "The minister, visiting troops near the border, said the measures would remain in force.",
+    ],
+)
+def test_a_participial_aside_with_its_object_sits_between_subject_and_cue(text: str) -> None:
+    assert [(q.text, q.speaker.text) for q in find_quotes(text)] == [
+        ("the measures would remain in force", "The minister")
+    ]

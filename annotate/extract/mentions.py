@@ -306,8 +306,14 @@ def _participial_aside(words: list[str]) -> bool:
         first in PARTICIPLES
         or first in PARTICIPIAL_ASIDES
         or (
-            # "X, prosecuting, told the court"
-            first.endswith("ing") and (not second or second in PREPOSITIONS or second in DETERMINERS)
+            # "X, prosecuting, told the court"; "X, briefing journalists, said"
+            first.endswith("ing")
+            and (
+                not second
+                or second in PREPOSITIONS
+                or second in DETERMINERS
+                or (words[0].islower() and second.isalpha() and second.islower() and len(words) <= 6)
+            )
         )
     )
 
