@@ -354,3 +354,21 @@ def test_bad_target_file_is_one_line_user_error(tmp_path, name, content, message
     with pytest.raises(UserError, match=message) as raised:
         load_target(path)
     assert "\n" not in str(raised.value)
+
+
+def test_the_speaker_memory_replaces_a_recent_quote_and_stays_bounded(monkeypatch):
+    import torch
+
+    monkeypatch.setattr(SpeakerMemory, "RECENT_QUOTES", 2)
+    memory = SpeakerMemory()
+    favor, against = torch.tensor([[0.8, 0.1, 0.1]]), torch.tensor([[0.1, 0.8, 0.1]])
+    quotes = [StanceItem(f"quote {n}", "Ada Demir", None, document=n, span=(0, 7)) for n in range(3)]
+    probe = StanceItem("another", "Ada Demir", None, document=9)
+
+    memory.add(quotes[:1], favor)
+    once = memory.others(probe, 0.0, 0.0)
+    memory.add(quotes[:1], favor)  # the same quote predicted again: its evidence replaced, not counted twice
+    assert memory.others(probe, 0.0, 0.0) == pytest.approx(once)
+    memory.add(quotes[1:3], against.repeat(2, 1))
+    assert len(memory._recent) == 2  # the oldest quote is no longer remembered one by one
+    assert memory.others(probe, 0.0, 0.0) < 0  # but its evidence still counts in the speaker's total

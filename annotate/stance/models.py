@@ -24,7 +24,7 @@ import json
 import math
 import os
 import threading
-from collections import defaultdict
+from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from pathlib import Path
 
@@ -64,11 +64,16 @@ class SpeakerMemory:
 
     One memory spans a run: every document pre-labelled together, or every request a backend has served.
     Named speakers (a capitalised name) are pooled across documents; an unnamed one ("a senior official") only
-    within its document. A quote seen again (the same task predicted twice) replaces its earlier evidence.
+    within its document. A quote seen again (the same task predicted twice) replaces its earlier evidence, if it is
+    among the last ``RECENT_QUOTES`` seen: only those are remembered one by one, so that memory stays flat over an
+    archive (or a backend's lifetime) and grows with the number of speakers alone.
     """
 
+    RECENT_QUOTES = 200_000
+
     def __init__(self) -> None:
-        self._quotes: dict[Hashable, dict[Hashable, tuple[float, float]]] = defaultdict(dict)
+        # A fingerprint of each recent quote (speaker, document, span, text) -> its speaker and evidence, oldest first.
+        self._recent: OrderedDict[int, tuple[Hashable, float, float]] = OrderedDict()
         self._totals: dict[Hashable, tuple[float, float]] = {}
         self._lock = threading.Lock()
 
@@ -85,9 +90,11 @@ class SpeakerMemory:
             for item, weight, polarity in zip(items, weights.tolist(), polarities.tolist(), strict=True):
                 if (key := self.key(item)) is None:
                     continue
-                quotes, quote = self._quotes[key], (item.document, item.span, item.text)
-                old_weight, old_polarity = quotes.get(quote, (0.0, 0.0))
-                quotes[quote] = (weight, weight * polarity)
+                fingerprint = hash((key, item.document, item.span, item.text))
+                _, old_weight, old_polarity = self._recent.pop(fingerprint, (key, 0.0, 0.0))
+                self._recent[fingerprint] = (key, weight, weight * polarity)
+                if len(self._recent) > self.RECENT_QUOTES:
+                    self._recent.popitem(last=False)
                 total_weight, total_polarity = self._totals.get(key, (0.0, 0.0))
                 self._totals[key] = (
                     total_weight - old_weight + weight,
