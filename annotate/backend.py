@@ -45,18 +45,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .data import STANCE_LABELS, Document
+from .data import Document
 from .errors import UserError, first_line
-from .labelstudio import (
-    NAME_TAG,
-    QUOTE_LABEL,
-    SPAN_TAG,
-    SPEAKER_LABEL,
-    STANCE_TAG,
-    TEXT_TAG,
-    TYPE_TAG,
-    document_to_task,
-)
+from .labelstudio import WEBHOOK_SECRET_HEADER, check_label_config, document_to_task
 
 if TYPE_CHECKING:
     # Loaded when a backend is built, so that `annotate backend connect/status` start quickly.
@@ -69,9 +60,7 @@ logger = logging.getLogger(__name__)
 
 ANNOTATION_EVENTS = ("ANNOTATION_CREATED", "ANNOTATIONS_CREATED", "ANNOTATION_UPDATED")
 TRAINING_REQUEST = "START_TRAINING"
-WEBHOOK_SECRET_HEADER = "X-Annotate-Webhook-Secret"
 WEBHOOK_SECRET_FILE = "webhook.secret"  # in the model folder, readable by its owner only
-WEBHOOK_SECRET_USER = "annotate"  # the ML connection's basic auth user when its password is the webhook secret
 
 # What one request may ask for. A body is parsed whole (a JSON of tiny objects takes ~20 times its size in
 # memory), so its size bounds the memory a request can take; Label Studio sends ~10-30 kB per task.
@@ -230,33 +219,6 @@ def project_id_of(project: Any) -> int | None:
         return int(str(project).split(".", 1)[0])
     except ValueError:
         return None
-
-
-def check_label_config(schema: str) -> None:
-    """Raise ValueError naming what is missing when a project's labelling config cannot show our predictions."""
-    from label_studio_sdk.label_interface import LabelInterface
-
-    try:
-        controls = {control.name: control for control in LabelInterface(schema).controls}
-    except Exception as exc:  # noqa: BLE001 - the SDK raises its own exception kinds on broken XML
-        raise ValueError(f"the labelling config cannot be read: {first_line(exc)}") from None
-    wanted = {
-        SPAN_TAG: ("Labels", {QUOTE_LABEL, SPEAKER_LABEL}),
-        STANCE_TAG: ("Choices", set(STANCE_LABELS)),
-        TYPE_TAG: ("Choices", set()),
-        NAME_TAG: ("TextArea", set()),
-    }
-    for name, (tag, values) in wanted.items():
-        control = controls.get(name)
-        if (
-            control is None
-            or control.tag != tag
-            or TEXT_TAG not in (control.to_name or ())
-            or not values <= set(control.labels or ())
-        ):
-            raise ValueError(
-                f"the labelling config needs a {tag} named '{name}' on Text '{TEXT_TAG}' with {sorted(values) or 'its values'}; use label_config/quotes.xml"
-            )
 
 
 class _Payload(BaseModel):
@@ -635,118 +597,6 @@ def read_webhook_secret(path: Path) -> str:
     if not secret:
         raise UserError(f"{path} holds no webhook secret; delete it and `annotate backend serve` makes a new one")
     return secret
-
-
-# --- Connecting a backend to a project through Label Studio's API ------------------------------------
-
-
-def _api_messages(body: Any) -> list[str]:
-    """The human-readable messages in a Label Studio error body, however nested."""
-    if isinstance(body, str):
-        return [body]
-    if isinstance(body, dict):
-        nested = body.get("validation_errors") or body.get("detail") or list(body.values())
-        return _api_messages(nested)
-    if isinstance(body, list):
-        return [message for item in body for message in _api_messages(item)]
-    return []
-
-
-def _refusal(backend_url: str, exc: Exception) -> UserError:
-    """One line saying why Label Studio would not connect the backend."""
-    text = " ".join(_api_messages(getattr(exc, "body", None)))
-    if "reserved network address" in text:
-        return UserError(
-            f"Label Studio refuses ML backends on local addresses such as {backend_url}: "
-            "start it with ML_BLOCK_LOCAL_IP=false and SSRF_PROTECTION_ENABLED=false"
-        )
-    if "health check failed" in text:
-        return UserError(
-            f"Label Studio cannot reach the ML backend at {backend_url}; is `annotate backend serve` running there?"
-        )
-    if "authentication" in text:
-        return UserError(
-            f"the ML backend at {backend_url} refused Label Studio's basic auth; check --basic-auth-user/--basic-auth-pass"
-        )
-    if "valid ML backend" in text:
-        return UserError(
-            f"the ML backend at {backend_url} rejected the project's setup; is its labelling config label_config/quotes.xml?"
-        )
-    return UserError(f"Label Studio refused the ML backend at {backend_url} (HTTP {getattr(exc, 'status_code', '?')})")
-
-
-def connect_backend(
-    client,
-    project,
-    backend_url: str,
-    title: str,
-    basic_auth: tuple[str, str] | None = None,
-    webhook_secret: str | None = None,
-):
-    """Connect (or reconnect) the backend at ``backend_url`` to ``project`` with interactive pre-annotation on.
-
-    Label Studio checks /health and /setup before it saves the connection, and adds the /webhook itself, but
-    sends that webhook without the connection's basic auth: its headers get the credentials and the webhook
-    secret here.
-    """
-    from label_studio_sdk.core.api_error import ApiError
-
-    from .labelstudio import api_errors, base_url
-
-    backend_url = backend_url.rstrip("/")
-    # Without basic auth of the backend's own, the connection carries the webhook secret, for the Train button.
-    connection_auth = basic_auth or ((WEBHOOK_SECRET_USER, webhook_secret) if webhook_secret else None)
-    auth = (
-        {"auth_method": "BASIC_AUTH", "basic_auth_user": connection_auth[0], "basic_auth_pass": connection_auth[1]}
-        if connection_auth
-        else {"auth_method": "NONE"}
-    )
-    webhook_headers = {}
-    if basic_auth:
-        webhook_headers["Authorization"] = "Basic " + base64.b64encode(":".join(basic_auth).encode()).decode()
-    if webhook_secret:
-        webhook_headers[WEBHOOK_SECRET_HEADER] = webhook_secret
-    with api_errors(base_url(client), "connecting the ML backend"):
-        existing = next(
-            (b for b in client.ml.list(project=project.id) if (b.url or "").rstrip("/") == backend_url), None
-        )
-        try:
-            if existing is not None:
-                connection = client.ml.update(existing.id, url=backend_url, is_interactive=True, title=title, **auth)
-            else:
-                connection = client.ml.create(
-                    project=project.id, url=backend_url, is_interactive=True, title=title, **auth
-                )
-        except ApiError as exc:
-            if exc.status_code in (400, 403):
-                raise _refusal(backend_url, exc) from None
-            raise
-        for webhook in client.webhooks.list(project=project.id):
-            if webhook.url.rstrip("/") == f"{backend_url}/webhook" and (webhook.headers or {}) != webhook_headers:
-                client.webhooks.update(webhook.id, headers=webhook_headers)
-    return connection
-
-
-def project_backends(client, project) -> list:
-    """The project's ML backends, each with the state Label Studio has just checked (Connected, Disconnected...)."""
-    from .labelstudio import api_errors, base_url
-
-    with api_errors(base_url(client), "listing ML backends"):
-        return list(client.ml.list(project=project.id))
-
-
-# Label Studio's backend states; it checks /health (and /setup) each time it lists them.
-UNREACHABLE, FAILING = "DI", "ER"
-
-
-def backend_problem(backend) -> str | None:
-    """Why Label Studio cannot use this ML backend now, in a few words; None when it can."""
-    if backend.state == UNREACHABLE:
-        return f"ML backend {backend.url} does not answer Label Studio; is `annotate backend serve` running there?"
-    if backend.state == FAILING:
-        reason = (backend.error_message or "no reason given").splitlines()[0]
-        return f"ML backend {backend.url} answers with an error: {reason}"
-    return None
 
 
 def listen(host: str, port: int) -> socket.socket:

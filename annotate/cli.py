@@ -765,7 +765,8 @@ def backend_connect(
     ] = None,
 ) -> None:
     """Connect a running backend to a project: "Retrieve predictions", interactive pre-annotation and retraining."""
-    from .backend import WEBHOOK_SECRET_FILE, connect_backend, read_webhook_secret
+    from .backend import WEBHOOK_SECRET_FILE, read_webhook_secret
+    from .labelstudio import connect_backend
 
     auth = basic_auth(basic_auth_user, basic_auth_pass)
     default_secret_file = DEFAULT_MODEL_DIR / WEBHOOK_SECRET_FILE
@@ -794,7 +795,7 @@ def backend_status(
     data_dir: StudioDirOption = studio.DEFAULT_DATA_DIR,
 ) -> None:
     """Say whether Label Studio reaches the project's ML backends; exit code 1 when none is connected or one is down."""
-    from .backend import backend_problem, project_backends
+    from .labelstudio import backend_problem, project_backends
 
     client = studio.connect_to(url, api_key, data_dir)
     backends = project_backends(client, find_project(client, project))

@@ -1,5 +1,5 @@
 """Label Studio: converters between the data model and tasks/predictions/annotations (the one place
-they live), and the SDK client for projects, import and export.
+they live), and the SDK client for projects, import, export and ML backend connections.
 
 Offsets cross unchanged: Label Studio's Text tag stores code-point offsets, as Python's str does (its
 front end converts the browser's UTF-16 selection indices with ``charsToCodePoints``); a prediction
@@ -8,6 +8,7 @@ given UTF-16 offsets shows shifted by one character per emoji before it.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import html
 import json
@@ -24,7 +25,7 @@ from label_studio_sdk.label_interface import LabelInterface
 
 from .batching import batched
 from .data import STANCE_LABELS, Document, Quote, Span, Speaker, Stance
-from .errors import UserError
+from .errors import UserError, first_line
 from .files import exclusive
 
 if TYPE_CHECKING:
@@ -56,6 +57,9 @@ PUSH_CHUNK = 200  # documents pre-labelled and imported per request: bounds memo
 IMPORT_ATTEMPTS = 3  # an import whose answer was lost is checked and completed this many times at most
 TITLE_MIN_LENGTH, TITLE_MAX_LENGTH = 3, 50  # Label Studio's PROJECT_TITLE_MIN_LEN and PROJECT_TITLE_MAX_LEN
 RULE_PREFIX = "rule: "  # a pre-tag's region meta names the extraction rule that produced it
+# The header that the webhook ``connect_backend`` registers sends the ML backend's shared secret in, and the basic
+# auth user of an ML connection whose password is that secret (so that the Train button carries it).
+WEBHOOK_SECRET_HEADER, WEBHOOK_SECRET_USER = "X-Annotate-Webhook-Secret", "annotate"
 
 
 def label_config() -> str:
@@ -283,6 +287,12 @@ def project_title(name: str) -> str:
             f"Label Studio project titles have {TITLE_MIN_LENGTH} to {TITLE_MAX_LENGTH} characters; {title!r} has {len(title)}"
         )
     return title
+
+
+def create_personal_access_token(client: LabelStudio) -> str:
+    """A personal access token for the user the client acts as (the embedded admin's, on first start)."""
+    with api_errors(base_url(client), "creating a personal access token"):
+        return client.tokens.create().token
 
 
 def get_project(client: LabelStudio, name: str):
@@ -589,3 +599,136 @@ def _push(
         # another tool, such as the ML backend, predicted on the newest task is left as it is).
         show_predictions(client, project, contents.newest_versions[-1], accepted=contents.newest_versions)
     return report
+
+
+def check_label_config(schema: str) -> None:
+    """Raise ValueError naming what is missing when a project's labelling config cannot show our predictions."""
+    try:
+        controls = {control.name: control for control in LabelInterface(schema).controls}
+    except Exception as exc:  # noqa: BLE001 - the SDK raises its own exception kinds on broken XML
+        raise ValueError(f"the labelling config cannot be read: {first_line(exc)}") from None
+    wanted = {
+        SPAN_TAG: ("Labels", {QUOTE_LABEL, SPEAKER_LABEL}),
+        STANCE_TAG: ("Choices", set(STANCE_LABELS)),
+        TYPE_TAG: ("Choices", set()),
+        NAME_TAG: ("TextArea", set()),
+    }
+    for name, (tag, values) in wanted.items():
+        control = controls.get(name)
+        if (
+            control is None
+            or control.tag != tag
+            or TEXT_TAG not in (control.to_name or ())
+            or not values <= set(control.labels or ())
+        ):
+            raise ValueError(
+                f"the labelling config needs a {tag} named '{name}' on Text '{TEXT_TAG}' with {sorted(values) or 'its values'}; use label_config/quotes.xml"
+            )
+
+
+# --- ML backends: connecting one to a project, and the states Label Studio reports ---------------------------
+
+
+def _api_messages(body: Any) -> list[str]:
+    """The human-readable messages in a Label Studio error body, however nested."""
+    if isinstance(body, str):
+        return [body]
+    if isinstance(body, dict):
+        nested = body.get("validation_errors") or body.get("detail") or list(body.values())
+        return _api_messages(nested)
+    if isinstance(body, list):
+        return [message for item in body for message in _api_messages(item)]
+    return []
+
+
+def _refusal(backend_url: str, exc: Exception) -> UserError:
+    """One line saying why Label Studio would not connect the backend."""
+    text = " ".join(_api_messages(getattr(exc, "body", None)))
+    if "reserved network address" in text:
+        return UserError(
+            f"Label Studio refuses ML backends on local addresses such as {backend_url}: "
+            "start it with ML_BLOCK_LOCAL_IP=false and SSRF_PROTECTION_ENABLED=false"
+        )
+    if "health check failed" in text:
+        return UserError(
+            f"Label Studio cannot reach the ML backend at {backend_url}; is `annotate backend serve` running there?"
+        )
+    if "authentication" in text:
+        return UserError(
+            f"the ML backend at {backend_url} refused Label Studio's basic auth; check --basic-auth-user/--basic-auth-pass"
+        )
+    if "valid ML backend" in text:
+        return UserError(
+            f"the ML backend at {backend_url} rejected the project's setup; is its labelling config label_config/quotes.xml?"
+        )
+    return UserError(f"Label Studio refused the ML backend at {backend_url} (HTTP {getattr(exc, 'status_code', '?')})")
+
+
+def connect_backend(
+    client,
+    project,
+    backend_url: str,
+    title: str,
+    basic_auth: tuple[str, str] | None = None,
+    webhook_secret: str | None = None,
+):
+    """Connect (or reconnect) the backend at ``backend_url`` to ``project`` with interactive pre-annotation on.
+
+    Label Studio checks /health and /setup before it saves the connection, and adds the /webhook itself, but
+    sends that webhook without the connection's basic auth: its headers get the credentials and the webhook
+    secret here.
+    """
+    from label_studio_sdk.core.api_error import ApiError
+
+    backend_url = backend_url.rstrip("/")
+    # Without basic auth of the backend's own, the connection carries the webhook secret, for the Train button.
+    connection_auth = basic_auth or ((WEBHOOK_SECRET_USER, webhook_secret) if webhook_secret else None)
+    auth = (
+        {"auth_method": "BASIC_AUTH", "basic_auth_user": connection_auth[0], "basic_auth_pass": connection_auth[1]}
+        if connection_auth
+        else {"auth_method": "NONE"}
+    )
+    webhook_headers = {}
+    if basic_auth:
+        webhook_headers["Authorization"] = "Basic " + base64.b64encode(":".join(basic_auth).encode()).decode()
+    if webhook_secret:
+        webhook_headers[WEBHOOK_SECRET_HEADER] = webhook_secret
+    with api_errors(base_url(client), "connecting the ML backend"):
+        existing = next(
+            (b for b in client.ml.list(project=project.id) if (b.url or "").rstrip("/") == backend_url), None
+        )
+        try:
+            if existing is not None:
+                connection = client.ml.update(existing.id, url=backend_url, is_interactive=True, title=title, **auth)
+            else:
+                connection = client.ml.create(
+                    project=project.id, url=backend_url, is_interactive=True, title=title, **auth
+                )
+        except ApiError as exc:
+            if exc.status_code in (400, 403):
+                raise _refusal(backend_url, exc) from None
+            raise
+        for webhook in client.webhooks.list(project=project.id):
+            if webhook.url.rstrip("/") == f"{backend_url}/webhook" and (webhook.headers or {}) != webhook_headers:
+                client.webhooks.update(webhook.id, headers=webhook_headers)
+    return connection
+
+
+def project_backends(client, project) -> list:
+    """The project's ML backends, each with the state Label Studio has just checked (Connected, Disconnected...)."""
+    with api_errors(base_url(client), "listing ML backends"):
+        return list(client.ml.list(project=project.id))
+
+
+# Label Studio's backend states; it checks /health (and /setup) each time it lists them.
+UNREACHABLE, FAILING = "DI", "ER"
+
+
+def backend_problem(backend) -> str | None:
+    """Why Label Studio cannot use this ML backend now, in a few words; None when it can."""
+    if backend.state == UNREACHABLE:
+        return f"ML backend {backend.url} does not answer Label Studio; is `annotate backend serve` running there?"
+    if backend.state == FAILING:
+        reason = (backend.error_message or "no reason given").splitlines()[0]
+        return f"ML backend {backend.url} answers with an error: {reason}"
+    return None

@@ -290,11 +290,9 @@ def _stop_process(pid: int, grace: float = 15.0) -> None:
 
 
 def _create_personal_access_token(url: str, credentials: Credentials) -> str:
-    from .labelstudio import api_errors, connect
+    from .labelstudio import connect, create_personal_access_token
 
-    client = connect(url, credentials.api_key)
-    with api_errors(url, "creating a personal access token"):
-        return client.tokens.create().token
+    return create_personal_access_token(connect(url, credentials.api_key))
 
 
 def start(

@@ -26,14 +26,11 @@ from annotate.backend import (
     MAX_TEXT_CHARS,
     MIN_HELD_OUT_QUOTES,
     WEBHOOK_SECRET_FILE,
-    WEBHOOK_SECRET_HEADER,
-    WEBHOOK_SECRET_USER,
     LabelStudioAccess,
     Predictor,
     ProjectTrainer,
     Retrainer,
     build_app,
-    connect_backend,
     create_app,
     read_webhook_secret,
     serving,
@@ -42,6 +39,7 @@ from annotate.backend import (
 from annotate.data import STANCE_LABELS, Stance
 from annotate.dataset import write_dataset
 from annotate.errors import UserError
+from annotate.labelstudio import WEBHOOK_SECRET_HEADER, WEBHOOK_SECRET_USER, connect_backend
 from annotate.stance import StanceModel
 from annotate.train import Settings, load_labelled_quotes
 
