@@ -445,20 +445,19 @@ def remove_duplicates(client: LabelStudio, project_id: int, last_task_id: int) -
         for task in _tasks_after(client, project_id, last_task_id):
             if (digest := (task.data or {}).get(HASH_KEY)) is not None:
                 by_hash.setdefault(digest, []).append(task)
-    removed = 0
+    duplicates = []
     for copies in by_hash.values():
         keep = min(copies, key=lambda task: (not task.total_annotations, task.id))
-        for task in copies:
-            if task is keep:
-                continue
-            with api_errors(url, "deleting a duplicate task"):
-                try:
-                    client.tasks.delete(task.id)
-                except Exception as exc:
-                    if getattr(exc, "status_code", None) != 404:  # another push deleted it first
-                        raise
-            removed += 1
-    return removed
+        duplicates.extend(task.id for task in copies if task is not keep)
+    if duplicates:
+        from label_studio_sdk.actions.types import PrepareParamsRequestRequestSelectedItemsIncluded as Selected
+
+        # One Data Manager action for all of them; ids another push deleted first are passed over.
+        with api_errors(url, f"deleting {len(duplicates)} duplicate tasks"):
+            client.actions.create(
+                id="delete_tasks", project=project_id, selected_items=Selected(all_=False, included=duplicates)
+            )
+    return len(duplicates)
 
 
 def show_predictions(client: LabelStudio, project, model_version: str, accepted: Collection[str] = ()) -> None:

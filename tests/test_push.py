@@ -394,3 +394,16 @@ def test_a_push_whose_server_is_killed_part_way_finishes_on_rerun_with_each_docu
         assert hashes_in(client, "killed") == sorted(labelstudio.content_hash(d.text) for d in seeds)
     finally:
         embedded.stop(data_dir)
+
+
+def test_duplicates_are_removed_in_one_action_keeping_the_annotated_copy(studio, prelabelled_seeds):
+    client = labelstudio.connect(studio.url, studio.pat)
+    project = labelstudio.create_project(client, "twice-imported", "v1")
+    tasks = [labelstudio.document_to_task(document) for document in prelabelled_seeds[:3]]
+    labelstudio.import_tasks(client, project.id, tasks)
+    labelstudio.import_tasks(client, project.id, tasks)  # as two pushes at once would
+    second_copy = max(task.id for task in client.tasks.list(project=project.id))
+    client.annotations.create(id=second_copy, result=[], completed_by=1)
+    assert labelstudio.remove_duplicates(client, project.id, last_task_id=0) == 3
+    left = {task.id for task in client.tasks.list(project=project.id)}
+    assert len(left) == 3 and second_copy in left

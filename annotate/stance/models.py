@@ -72,8 +72,8 @@ class SpeakerMemory:
     RECENT_QUOTES = 200_000
 
     def __init__(self) -> None:
-        # A fingerprint of each recent quote (speaker, document, span, text) -> its speaker and evidence, oldest first.
-        self._recent: OrderedDict[int, tuple[Hashable, float, float]] = OrderedDict()
+        # A fingerprint of each recent quote (speaker, document, span, text) -> its evidence, oldest first.
+        self._recent: OrderedDict[int, tuple[float, float]] = OrderedDict()
         self._totals: dict[Hashable, tuple[float, float]] = {}
         self._lock = threading.Lock()
 
@@ -91,8 +91,8 @@ class SpeakerMemory:
                 if (key := self.key(item)) is None:
                     continue
                 fingerprint = hash((key, item.document, item.span, item.text))
-                _, old_weight, old_polarity = self._recent.pop(fingerprint, (key, 0.0, 0.0))
-                self._recent[fingerprint] = (key, weight, weight * polarity)
+                old_weight, old_polarity = self._recent.pop(fingerprint, (0.0, 0.0))
+                self._recent[fingerprint] = (weight, weight * polarity)
                 if len(self._recent) > self.RECENT_QUOTES:
                     self._recent.popitem(last=False)
                 total_weight, total_polarity = self._totals.get(key, (0.0, 0.0))
