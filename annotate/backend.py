@@ -500,7 +500,14 @@ class ProjectTrainer:
             dataset = Path(scratch) / f"project-{project_id}"
             # write_dataset and train refuse a project without annotations or quotes, each in one line.
             write_dataset(tasks, dataset, name=dataset.name, target=self.target)
-            info = train(dataset, output, self.target, settings=self.settings, encoder=self.encoder)
+            info = train(
+                dataset,
+                output,
+                self.target,
+                settings=self.settings,
+                encoder=self.encoder,
+                reference=self.reference_model,
+            )
             if info["metrics"]:
                 logger.info(
                     "%s: macro-F1 %.3f on %d held-out quotes",
@@ -509,7 +516,7 @@ class ProjectTrainer:
                     info["metrics"]["n"],
                 )
             try:
-                self._check_held_out(dataset, info["metrics"])
+                self._check_held_out(info["metrics"], info["reference_metrics"])
                 model = load_head(output, None, self.target, self.encoder)
             except BaseException:
                 shutil.rmtree(output, ignore_errors=True)  # a model that is not served is not kept
@@ -519,10 +526,9 @@ class ProjectTrainer:
         self._written.append(output)
         return model
 
-    def _check_held_out(self, dataset: Path, metrics: dict[str, Any] | None) -> None:
-        """Raise a UserError saying why, when the held-out quotes do not show the new model to be as good."""
-        from .train import load_labelled_quotes, score, split
-
+    def _check_held_out(self, metrics: dict[str, Any] | None, reference_metrics: dict[str, Any] | None) -> None:
+        """Raise a UserError saying why, when the held-out quotes do not show the new model to be as good as the
+        reference (scored by ``train`` on the same quotes)."""
         if not self.settings.test_size:
             return  # nothing is held out: whoever set it chose to serve every training unchecked
         if metrics["n"] < MIN_HELD_OUT_QUOTES:
@@ -530,11 +536,9 @@ class ProjectTrainer:
                 f"{metrics['n']} held-out quotes are too few to trust the retrained model (it needs "
                 f"{MIN_HELD_OUT_QUOTES}); the served model stays until more quotes are labelled"
             )
-        if self.reference_model is None:
+        if reference_metrics is None:
             return
-        # The quotes train() held out: the same quotes split with the same settings.
-        _, held_out, _ = split(load_labelled_quotes(dataset, self.target), self.settings.test_size, self.settings.seed)
-        reference = score(self.reference_model, held_out)["macro_f1"]
+        reference = reference_metrics["macro_f1"]
         if metrics["macro_f1"] < reference:
             raise UserError(
                 f"the retrained model's macro-F1 {metrics['macro_f1']:.3f} on {metrics['n']} held-out quotes is below "

@@ -26,7 +26,7 @@ from .gold import GoldDocument
 from .metrics import stance_scores
 from .stance import SideFinder, StanceItem, Target, packaged_encoder, stance_items
 from .stance.learned import Encoder, Head, HeadStance, head_digest, is_head, learn_head, load_head, save_head
-from .stance.models import locate
+from .stance.models import StanceModel, locate
 
 METRICS_FILE = "metrics.json"
 # Fewer quotes of a label than this teach nothing reliable about it, and score nothing: a model learned from
@@ -127,7 +127,7 @@ def learn(quotes: Sequence[LabelledQuote], target: Target, encoder: Encoder) -> 
     return learn_head(encoder.embed(texts), labels, weights)
 
 
-def score(model: HeadStance, quotes: Sequence[LabelledQuote]) -> dict[str, Any]:
+def score(model: StanceModel, quotes: Sequence[LabelledQuote]) -> dict[str, Any]:
     """Stance scores of ``model`` on ``quotes``, with the speaker pooling ``annotate prelabel`` uses."""
     predicted = model.predict([q.item for q in quotes])
     return stance_scores([q.label for q in quotes], [stance.label for stance in predicted])
@@ -202,10 +202,12 @@ def train(
     base_model: str | None = None,
     settings: Settings = Settings(),
     encoder: Encoder | None = None,
+    reference: StanceModel | None = None,
 ) -> dict[str, Any]:
     """Learn from the dataset's quotes, hold out ``settings.test_size`` of them for the reported metrics, and
     write the model folder (head, card, metrics.json) to ``output`` in one rename. ``encoder``, when a caller
-    already has one loaded (the backend's), is used instead of loading ``base_model``."""
+    already has one loaded (the backend's), is used instead of loading ``base_model``; ``reference``, a model to
+    compare with, is scored on the same held-out quotes (``info["reference_metrics"]``)."""
     if output.exists() and not _is_model(output):  # checked before training too, not to waste work on it
         raise UserError(f"{output} exists and is not a model written by annotate train; choose another --output")
     quotes = load_labelled_quotes(dataset, target)
@@ -228,6 +230,7 @@ def train(
         "stratified": stratified,
         "settings": asdict(settings),
         "metrics": score(model, test_quotes) if test_quotes else None,
+        "reference_metrics": score(reference, test_quotes) if test_quotes and reference else None,
         "trained_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
     }
     try:
