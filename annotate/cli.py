@@ -7,7 +7,6 @@ import logging
 import os
 import signal
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
@@ -25,7 +24,7 @@ from .batching import batched
 from .data import Document
 from .documents import INPUT_SUFFIXES, InputError, iter_documents
 from .errors import UserError
-from .files import atomic_file, atomic_folder, check_output_file, check_output_folder
+from .files import atomic_file, atomic_folder, check_output_file, check_output_folder, check_writable
 
 app = typer.Typer(
     help="Pre-label quotes, speakers and stance in news text; round-trip them through Label Studio.",
@@ -161,17 +160,6 @@ def finished_ids(output: Path) -> set[str]:
         return {str(json.loads(line)["id"]) for line in complete.decode("utf-8").split("\n") if line.strip()}
     except (ValueError, KeyError, TypeError):
         raise fail(f"{output} is not pre-label JSONL written by annotate prelabel; it was left as it was") from None
-
-
-def check_writable(output: Path) -> None:
-    """Fail before any slow work when the folder that is to hold ``output`` (the nearest one that exists) takes
-    no new file: read-only, or not ours. Tried, not inferred from the mode bits, which do not stop root."""
-    folder = next(p for p in output.absolute().parents if p.exists())
-    try:
-        with tempfile.TemporaryFile(dir=folder):
-            pass
-    except OSError as exc:
-        raise UserError(f"cannot write {output}: {folder} takes no new file ({exc.strerror or exc})") from None
 
 
 def _same_file(a: Path, b: Path) -> bool:

@@ -53,6 +53,17 @@ def check_output_file(path: Path) -> None:
         raise UserError(f"cannot write {path}: {parent} is not a folder")
 
 
+def check_writable(output: Path) -> None:
+    """Fail before any slow work when the folder that is to hold ``output`` (the nearest one that exists) takes
+    no new file: read-only, or not ours. Tried, not inferred from the mode bits, which do not stop root."""
+    folder = next(p for p in output.absolute().parents if p.exists())
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise UserError(f"cannot write {output}: {folder} takes no new file ({exc.strerror or exc})") from None
+
+
 def check_output_folder(path: Path) -> None:
     """Fail early when ``path`` cannot become a folder (it is a file, or a parent of it is)."""
     if path.exists() and not path.is_dir():
