@@ -509,13 +509,8 @@ def exported_tasks(documents, labels=None) -> list[dict]:
 
 
 @pytest.fixture
-def project_export(monkeypatch, tmp_path):
+def project_export(monkeypatch):
     """What the trainer reads from Label Studio, without Label Studio: set ``.tasks``."""
-    import datasets
-
-    # datasets caches a local folder's load by the folder's name, not its files: every retraining's
-    # "project-1" would read the first one's quotes. Each test gets a cache of its own.
-    monkeypatch.setattr(datasets.config, "HF_DATASETS_CACHE", str(tmp_path / "datasets-cache"))
     export = SimpleNamespace(tasks=[])
     monkeypatch.setattr(labelstudio, "connect", lambda url, api_key: object())
     monkeypatch.setattr(labelstudio, "export_tasks", lambda client, project_id: export.tasks)
