@@ -386,3 +386,12 @@ def test_a_subject_with_a_restrictive_relative_and_an_appositive() -> None:
         "orders had halved."
     )
     assert attributed(text)[0][1:] == ("One manager", "One manager")
+
+
+def test_a_party_and_state_tag_is_neither_the_subject_nor_a_person() -> None:
+    titled = "Committee Chairwoman Ruth Ames, D-Ore., who wrote the bill, said it would cost nothing."
+    assert attributed(titled) == [("it would cost nothing", "Committee Chairwoman Ruth Ames", "Ruth Ames")]
+    later = (
+        "Rep. Paul Ferro, R-Kan., a member of the budget panel, opposed the plan.\n\n“We cannot afford it,” he said."
+    )
+    assert attributed(later) == [("We cannot afford it,", "he", "Paul Ferro")]

@@ -261,7 +261,8 @@ def _skip_appositive(tokens: list[tuple[int, int, str]], comma: int) -> int | No
             description = [bare_word(w).lower() for _, _, w in tokens[max(0, j - 3) : j + 1]]
             capitalised_segment = all(is_capitalised(w) or w.lower() in CONNECTORS for w in segment)
             affiliation = first in ("of", "from", "at")  # "X, of the Royal Institute, said"
-            if capitalised_segment and not affiliation and any(w in ROLE_WORDS for w in description):
+            party_tag = bool(PARTY_TAG_RE.fullmatch(segment[0]))  # "Chairman X, R-Ga., said": X
+            if capitalised_segment and not affiliation and not party_tag and any(w in ROLE_WORDS for w in description):
                 return comma
             looks_appositive = (
                 first in DETERMINERS
@@ -269,7 +270,7 @@ def _skip_appositive(tokens: list[tuple[int, int, str]], comma: int) -> int | No
                 or first in ("who", "whose", "which")
                 or affiliation
                 or (
-                    PARTY_TAG_RE.fullmatch(segment[0])
+                    party_tag
                     or first.isdigit()
                     or first.capitalize() in TITLE_WORDS
                     or any(w.lower().rpartition("-")[2] in PERSON_ROLES for w in segment[:3])

@@ -32,7 +32,7 @@ from .lexicon import (
     ROLE_WORDS,
     TITLE_WORDS,
 )
-from .mentions import AGE_RE, ARTICLE_SURNAME_RE, PARTITIVE_RE, bare_word, is_capitalised, np_before
+from .mentions import AGE_RE, ARTICLE_SURNAME_RE, PARTITIVE_RE, PARTY_TAG_RE, bare_word, is_capitalised, np_before
 
 # "X issued a statement", "X posted on social media", "X wrote in a letter": the issuer of a document cited later.
 ISSUED_RE = re.compile(
@@ -277,6 +277,7 @@ def _name_runs(text: str, start: int, end: int) -> list[NameRun]:
             or word in CAPITALISED_NON_NAMES
             or word.lower() in DETERMINERS
             or any(c.isdigit() for c in word)
+            or PARTY_TAG_RE.fullmatch(word)  # "X, D-Calif., said": the party and state, not another person
         ):
             i += 1
             continue
