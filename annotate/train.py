@@ -25,7 +25,17 @@ from .files import atomic_folder
 from .gold import GoldDocument
 from .metrics import stance_scores
 from .stance import SideFinder, StanceItem, Target, packaged_encoder, stance_items
-from .stance.learned import Encoder, Head, HeadStance, head_digest, is_head, learn_head, load_head, save_head
+from .stance.learned import (
+    Encoder,
+    Head,
+    HeadStance,
+    head_digest,
+    is_head,
+    learn_head,
+    load_head,
+    save_head,
+    target_sentences,
+)
 from .stance.models import StanceModel, locate
 
 METRICS_FILE = "metrics.json"
@@ -119,11 +129,11 @@ def learn(quotes: Sequence[LabelledQuote], target: Target, encoder: Encoder) -> 
     """A head learned from the corrections and the target's statements and examples."""
     if not quotes:
         raise UserError("no labelled quotes to train on")
-    rehearsed = target.labelled_sentences()
-    correction_weight = max(1.0, len(rehearsed) / (2 * len(quotes)))
-    texts = [q.item.text for q in quotes] + [text for text, _ in rehearsed]
-    labels = [q.label for q in quotes] + [label for _, label in rehearsed]
-    weights = [correction_weight] * len(quotes) + [1.0] * len(rehearsed)
+    texts, labels, weights = target_sentences(target)
+    correction_weight = max(1.0, sum(weights) / (2 * len(quotes)))
+    texts = [q.item.text for q in quotes] + texts
+    labels = [q.label for q in quotes] + labels
+    weights = [correction_weight] * len(quotes) + weights
     return learn_head(encoder.embed(texts), labels, weights)
 
 

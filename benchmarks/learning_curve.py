@@ -2,8 +2,9 @@
 
 The corpus is split by article: a fixed share of the articles (shuffled with --seed) is held out for scoring, and
 the stance model learns, as ``annotate train`` does, from the gold quotes of the first k of the other articles
-(k = 0 is the default model, which knows only the target file). Scoring re-runs the whole pre-labeller on the
-held-out articles (extraction, speakers, speaker pooling), so the figures are those an annotator would meet.
+(k = 0 is the default model, learned without the corpus quotes of these articles' sets). Scoring re-runs the
+whole pre-labeller on the held-out articles (extraction, speakers, speaker pooling), so the figures are those an
+annotator would meet.
 A reliability table (confidence of the chosen label against how often it is right) follows for the default and
 for the largest k.
 
@@ -32,7 +33,7 @@ from annotate.evaluate import compare  # noqa: E402
 from annotate.gold import read_gold_json  # noqa: E402
 from annotate.pipeline import Prelabeller  # noqa: E402
 from annotate.stance import SpeakerMemory  # noqa: E402
-from annotate.stance.learned import HeadStance  # noqa: E402
+from annotate.stance.learned import HeadStance, learn_head, target_sentences  # noqa: E402
 from annotate.train import labelled_quotes, learn  # noqa: E402
 
 S400_SETS = (
@@ -98,7 +99,14 @@ def main() -> None:
     held = max(1, round(len(articles) * args.held_out))
     test, pool = articles[:held], articles[held:]
     prelabeller = Prelabeller(target=args.target)
+    # The default learns from the target's corpus; the articles scored here must be new to it.
+    target = prelabeller.target.without_sets({folder.name for folder in args.corpus})
     default = prelabeller.stance_model
+    if target is not prelabeller.target:
+        texts, labels, weights = target_sentences(target)
+        default = HeadStance(
+            default.encoder, learn_head(default.encoder.embed(texts), labels, weights), "default-unseen", target
+        )
     print(
         f"{len(articles)} articles: {len(test)} held out ({sum(len(g.references) for g in test)} gold quotes), "
         f"up to {len(pool)} to learn from; target {prelabeller.target.name}, default model {default.version}\n"
@@ -110,13 +118,8 @@ def main() -> None:
         if k == 0:
             model, quotes = default, []
         else:
-            quotes = labelled_quotes(pool[:k], prelabeller.target)
-            model = HeadStance(
-                default.encoder,
-                learn(quotes, prelabeller.target, default.encoder),
-                f"corrected-{k}",
-                prelabeller.target,
-            )
+            quotes = labelled_quotes(pool[:k], target)
+            model = HeadStance(default.encoder, learn(quotes, target, default.encoder), f"corrected-{k}", target)
         predicted = run(prelabeller, model, test)
         stance = compare(test, predicted)["stance"]
         print(

@@ -3,6 +3,9 @@ config here, never downloaded."""
 
 from __future__ import annotations
 
+import json
+import re
+import shutil
 from dataclasses import replace
 from importlib.resources import files
 from pathlib import Path
@@ -15,6 +18,7 @@ from transformers import BertConfig, BertForSequenceClassification, BertModel, B
 from annotate.data import STANCE_LABELS, Quote, Span, Speaker, Stance
 from annotate.errors import UserError
 from annotate.extract import Layout
+from annotate.extract.lexicon import ORG_WORDS
 from annotate.stance import (
     ClassifierStance,
     NliStance,
@@ -68,6 +72,9 @@ def tiny_bert(folder, id2label: dict[int, str] | None = None):
     model.save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return folder
+
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
@@ -160,6 +167,7 @@ def test_an_encoder_gets_a_head_learned_from_the_target_once(tmp_path, target, m
     assert again.version == model.version and again.head.weight.equal(model.head.weight)
     # An edited target is another target: it trains anew, under another version.
     edited = tmp_path / "edited.yaml"
+    shutil.copy(SOURCE_TARGET.parent / "s400-corpus.jsonl", tmp_path)  # the corpus the target file names
     edited.write_text(
         (SOURCE_TARGET.read_text(encoding="utf-8")).replace("name: s400", "name: s400\n# edited"), encoding="utf-8"
     )
@@ -324,6 +332,50 @@ def test_target_from_yaml_and_toml(tmp_path):
     assert from_yaml.statements["against"] == ("The dam floods villages.",)
 
 
+MINIMAL_TARGET = "name: n\ndescription: d\nstatements: {favor: [a], against: [b], none: [c]}\n"
+
+
+def test_a_target_corpus_is_learned_from_and_keys_the_model(tmp_path):
+    folder = tmp_path / "targets"
+    folder.mkdir()
+    (folder / "t.yaml").write_text(MINIMAL_TARGET + "corpus: t-corpus.jsonl\n", encoding="utf-8")
+    rows = [("The plan is a disaster, she said.", "against", "one"), ("We back it, he said.", "favor", "two")]
+    corpus = "".join(json.dumps({"text": t, "label": label, "set": s}) + "\n" for t, label, s in rows)
+    (folder / "t-corpus.jsonl").write_text(corpus + "\n", encoding="utf-8")
+    target = load_target(folder / "t.yaml")
+    assert target.labelled_sentences()[-2:] == [(t, label) for t, label, _ in rows]
+    assert [quote.set for quote in target.corpus] == ["one", "two"]
+    # Learning without a set's quotes is another target, so a cached head never stands in for it.
+    held_out = target.without_sets({"one"})
+    assert [quote.set for quote in held_out.corpus] == ["two"] and held_out.digest != target.digest
+    assert target.without_sets({"three"}) is target
+    (folder / "t-corpus.jsonl").write_text(corpus.replace("disaster", "mistake"), encoding="utf-8")
+    assert load_target(folder / "t.yaml").digest != target.digest  # the corpus is part of what keys the head
+
+
+def test_the_default_corpus_names_nobody_from_its_articles(target):
+    """The corpus is built from gold-annotated sets with people's names replaced; no gold speaker's name (and no
+    seed speaker's) is left in it."""
+    from annotate.gold import read_gold_json
+
+    corpus = "\n".join(quote.text for quote in target.corpus)
+    assert len(target.corpus) > 1000 and {quote.label for quote in target.corpus} == set(STANCE_LABELS)
+    golds = [(ROOT / "benchmarks" / "data" / name, ROOT / "benchmarks" / "data" / name / "docs") for name in
+             sorted({quote.set for quote in target.corpus})]  # fmt: skip
+    golds.append((ROOT / "tests" / "data" / "seeds-gold.json", ROOT / "seeds"))
+    names = set()
+    for path, docs in golds:
+        for document in read_gold_json(path / "gold.json" if path.is_dir() else path, docs):
+            names |= {alias for r in document.references for alias in r.aliases if len(alias.split()) == 2
+                      and all(word[0].isupper() for word in alias.split())}  # fmt: skip
+    # Organisations and countries ("Almaz-Antey Concern", "The US") keep their names.
+    people = {
+        name for name in names if not any(w in ORG_WORDS | {"Concern", "The"} or w.isupper() for w in name.split())
+    }
+    left = sorted(name for name in people if re.search(rf"(?<!\w){re.escape(name)}(?!\w)", corpus))
+    assert len(people) > 300 and not left
+
+
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
@@ -340,6 +392,9 @@ def test_target_from_yaml_and_toml(tmp_path):
             "name: n\ndescription: d\nstatements: {favor: [a], against: [b], none: [c]}\nsides: {none: [x]}\n",
             "'sides' must have only",
         ),
+        ("nocorpus.yaml", MINIMAL_TARGET + "corpus: missing.jsonl\n", "is not a file"),
+        ("badcorpus.yaml", MINIMAL_TARGET + "corpus: bad.jsonl\n", "bad.jsonl, line 2: expected"),
+        ("notjsoncorpus.yaml", MINIMAL_TARGET + "corpus: notjson.jsonl\n", "notjson.jsonl, line 1: not JSON"),
         (
             "badexamples.yaml",
             "name: n\ndescription: d\nstatements: {favor: [a], against: [b], none: [c]}\nexamples: {favor: [1]}\n",
@@ -348,6 +403,8 @@ def test_target_from_yaml_and_toml(tmp_path):
     ],
 )
 def test_bad_target_file_is_one_line_user_error(tmp_path, name, content, message):
+    (tmp_path / "bad.jsonl").write_text('{"text": "a", "label": "none"}\n{"text": "b", "label": "neutral"}\n')
+    (tmp_path / "notjson.jsonl").write_text("text,label\n")
     path = tmp_path / name
     if content is not None:
         path.write_text(content, encoding="utf-8")

@@ -31,7 +31,8 @@ def build_wheel(folder: Path) -> Path:
 def test_the_wheel_holds_the_label_config_and_the_default_target(tmp_path: Path) -> None:
     wheel = build_wheel(tmp_path)
     names = set(zipfile.ZipFile(wheel).namelist())
-    assert {"annotate/label_config/quotes.xml", "annotate/stance/targets/s400.yaml"} <= names
+    packaged = {"label_config/quotes.xml", "stance/targets/s400.yaml", "stance/targets/s400-corpus.jsonl"}
+    assert {f"annotate/{name}" for name in packaged} <= names
     # one file, not two copies: the repository's label_config/quotes.xml is the packaged one
     assert (ROOT / "label_config" / "quotes.xml").resolve() == (ROOT / "annotate" / "label_config" / "quotes.xml")
 

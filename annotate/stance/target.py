@@ -7,14 +7,20 @@ A target file (YAML or TOML) has:
   conditionals and neutral facts; the default stance classifier is trained on statements and examples together;
 - ``sides`` (optional): for favor and against, short phrases that place a speaker on that side when they occur in
   the speaker's description ("Turkish", "the Pentagon", "NATO"). Written as general descriptions of the debate,
-  never taken from one article.
+  never taken from one article;
+- ``corpus`` (optional): a JSON-lines file, its path relative to the target file, of quotes labelled in annotated
+  articles, as the stance model reads them (the quote with its cue and sentence) with people's names replaced:
+  ``{"text": ..., "label": ..., "set": ...}`` per line, ``set`` naming the article set each came from
+  (``tools/build_corpus.py`` writes one from gold-annotated sets). It is learned from with the examples.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import tomllib
-from dataclasses import dataclass, field
+from collections.abc import Collection
+from dataclasses import dataclass, field, replace
 from importlib.resources import files
 from pathlib import Path
 
@@ -28,6 +34,15 @@ SIDES = ("favor", "against")  # the labels a speaker's side can lean to; "none" 
 
 
 @dataclass(frozen=True)
+class CorpusQuote:
+    """A labelled quote of a target's corpus: its text as the stance model reads it, its stance and its set."""
+
+    text: str
+    label: str
+    set: str = ""
+
+
+@dataclass(frozen=True)
 class Target:
     """What stance is taken toward. ``digest`` identifies the file's content (it keys the trained default model)."""
 
@@ -36,21 +51,68 @@ class Target:
     statements: dict[str, tuple[str, ...]]
     examples: dict[str, tuple[str, ...]] = field(default_factory=dict)
     sides: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    corpus: tuple[CorpusQuote, ...] = ()
     digest: str = ""
 
     def labelled_sentences(self) -> list[tuple[str, str]]:
-        """(sentence, label) for every statement and example: what the default classifier learns from."""
-        return [
+        """(sentence, label) for every statement, example and corpus quote: what the default classifier learns
+        from."""
+        written = [
             (sentence, label)
             for label in STANCE_LABELS
             for sentence in (*self.statements[label], *self.examples.get(label, ()))
         ]
+        return written + [(quote.text, quote.label) for quote in self.corpus]
+
+    def without_sets(self, names: Collection[str]) -> Target:
+        """This target without the corpus quotes of the named article sets, so that those sets can be scored as
+        unseen; a target of its own (its digest differs)."""
+        kept = tuple(quote for quote in self.corpus if quote.set not in names)
+        if len(kept) == len(self.corpus):
+            return self
+        removed = ",".join(sorted(names))
+        return replace(self, corpus=kept, digest=hashlib.sha256(f"{self.digest}-{removed}".encode()).hexdigest())
 
 
 # libyaml's safe loader where PyYAML was built with it: the default target's thousand examples parse in a tenth
 # of the pure-Python loader's time, which was a third of the pre-labeller's start-up.
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_TARGET_BYTES = 5_000_000  # a target file is a page or two of YAML; a huge one is a mistake
+MAX_CORPUS_BYTES = 50_000_000  # some tens of thousands of quotes
+
+
+def _read_corpus(source: Path, value: object) -> tuple[tuple[CorpusQuote, ...], str]:
+    """The corpus file a target names (relative to the target file), and its content hash."""
+    if not _nonempty_text(value):
+        raise UserError(f"target file {source}: 'corpus' must be the path of a JSON-lines file")
+    path = source.parent / str(value)
+    try:
+        if not path.is_file():
+            raise UserError(f"target file {source}: corpus {path} is not a file")
+        if path.stat().st_size > MAX_CORPUS_BYTES:
+            raise UserError(f"target file {source}: corpus {path} is larger than {MAX_CORPUS_BYTES // 1_000_000} MB")
+        raw = path.read_bytes()
+        lines = raw.decode("utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"corpus {path}: cannot be read ({getattr(exc, 'strerror', None) or exc})") from None
+    quotes = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except ValueError:
+            raise UserError(f"corpus {path}, line {number}: not JSON") from None
+        if (
+            not isinstance(row, dict)
+            or not _nonempty_text(row.get("text"))
+            or row.get("label") not in STANCE_LABELS
+            or not isinstance(row.get("set", ""), str)
+        ):
+            labels = "/".join(STANCE_LABELS)
+            raise UserError(f'corpus {path}, line {number}: expected {{"text": ..., "label": {labels}, "set": ...}}')
+        quotes.append(CorpusQuote(" ".join(row["text"].split()), row["label"], row.get("set", "")))
+    return tuple(quotes), hashlib.sha256(raw).hexdigest()
 
 
 def _read_target_file(path: Path) -> tuple[object, str]:
@@ -106,11 +168,16 @@ def load_target(path: str | Path | None = None) -> Target:
     for key in ("name", "description"):
         if not _nonempty_text(data.get(key)):
             raise UserError(f"target file {source}: '{key}' must be a non-empty string")
+    corpus: tuple[CorpusQuote, ...] = ()
+    if "corpus" in data:
+        corpus, corpus_digest = _read_corpus(source, data["corpus"])
+        digest = hashlib.sha256(f"{digest}{corpus_digest}".encode()).hexdigest()
     return Target(
         name=data["name"].strip(),
         description=" ".join(data["description"].split()),
         statements=_sentences(source, data, "statements", STANCE_LABELS, required=True),
         examples=_sentences(source, data, "examples", STANCE_LABELS, required=False),
         sides=_sentences(source, data, "sides", SIDES, required=False),
+        corpus=corpus,
         digest=digest,
     )
