@@ -1,7 +1,7 @@
 """The embedded Label Studio: one local server on 127.0.0.1 with SQLite, run detached from a data folder.
 
 The data folder holds Label Studio's own database and media, plus three files of ours:
-``credentials.json`` (admin login, legacy API token and personal access token; mode 0600),
+``credentials.json`` (admin login, legacy API token, personal access token and the key that signs it; mode 0600),
 ``server.json`` (process id and URL of the running server) and ``label-studio.log``.
 """
 
@@ -41,6 +41,7 @@ class Credentials:
     password: str
     api_key: str  # legacy token
     pat: str | None = None  # personal access token (JWT refresh token)
+    secret_key: str | None = None  # Django's SECRET_KEY, which signs the personal access token
 
 
 @dataclass
@@ -196,7 +197,30 @@ def _choose_database(data_dir: Path, requested: str | None, first_start: bool) -
 
 def _new_credentials() -> Credentials:
     # Label Studio keeps legacy tokens in a 40-character column.
-    return Credentials(username=ADMIN_EMAIL, password=secrets.token_urlsafe(18), api_key=secrets.token_hex(20))
+    return Credentials(
+        username=ADMIN_EMAIL,
+        password=secrets.token_urlsafe(18),
+        api_key=secrets.token_hex(20),
+        secret_key=secrets.token_urlsafe(48),
+    )
+
+
+def _keep_secret_key(data_dir: Path, credentials: Credentials) -> None:
+    """Give a folder set up before credentials held the secret key the one Label Studio wrote to its ``.env``.
+
+    Label Studio reads that file with django-environ, which takes a value starting with ``$`` for a reference to
+    another variable: a generated key that starts so (one in fifty) reads as missing at the next start, a new key
+    replaces it, and the personal access token it signed is rejected. We pass the key in the environment instead,
+    and never generate one with a ``$``; an unreadable old key is replaced and the token made again."""
+    if credentials.secret_key is not None:
+        return
+    env_file = data_dir / ".env"
+    lines = env_file.read_text(encoding="utf-8").splitlines() if env_file.is_file() else []
+    written = next((line.partition("=")[2].strip() for line in lines if line.startswith("SECRET_KEY=")), "")
+    if written and not written.startswith("$"):
+        credentials.secret_key = written
+    else:
+        credentials.secret_key, credentials.pat = secrets.token_urlsafe(48), None
 
 
 def _process_alive(pid: int) -> bool:
@@ -267,6 +291,8 @@ def _server_env(credentials: Credentials, database: Database | None) -> dict[str
         # by default Label Studio refuses ML backends and webhooks on local addresses.
         "ML_BLOCK_LOCAL_IP": "false",
         "SSRF_PROTECTION_ENABLED": "false",
+        # Passed here rather than left to Label Studio's .env (see _keep_secret_key).
+        **({"SECRET_KEY": credentials.secret_key} if credentials.secret_key else {}),
     }
 
 
@@ -324,7 +350,8 @@ def start(
         _write_private(data_dir / DATABASE_FILE, asdict(chosen))
     if credentials is None:
         credentials = _new_credentials()
-        _write_private(data_dir / CREDENTIALS_FILE, asdict(credentials))
+    _keep_secret_key(data_dir, credentials)
+    _write_private(data_dir / CREDENTIALS_FILE, asdict(credentials))
 
     url = f"http://{HOST}:{port}"
     command = [

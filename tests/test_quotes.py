@@ -685,3 +685,16 @@ def test_a_participial_aside_with_its_object_sits_between_subject_and_cue(text: 
     assert [(q.text, q.speaker.text) for q in find_quotes(text)] == [
         ("the measures would remain in force", "The minister")
     ]
+
+
+def test_section_headers_of_a_round_up_are_not_transcript_turns() -> None:
+    text = (
+        "ROME: TALKS RESUME\n\nThe two sides met again on Monday.\n\n"
+        "MADRID: A NEW OFFER\n\nThe minister said the offer was fair.\n\n"
+        "MS RUIZ: The harbour reopens on Friday.\n\nMS RUIZ: It is safe."
+    )
+    assert [(q.text, q.rule) for q in extract(text)] == [
+        ("the offer was fair", "cue-clause"),
+        ("The harbour reopens on Friday.", "speaker-turn"),
+        ("It is safe.", "speaker-turn"),
+    ]

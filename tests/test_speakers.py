@@ -395,3 +395,11 @@ def test_a_party_and_state_tag_is_neither_the_subject_nor_a_person() -> None:
         "Rep. Paul Ferro, R-Kan., a member of the budget panel, opposed the plan.\n\n“We cannot afford it,” he said."
     )
     assert attributed(later) == [("We cannot afford it,", "he", "Paul Ferro")]
+
+
+def test_the_state_and_party_description_refers_to_the_lawmaker_of_that_party() -> None:
+    text = (
+        "Sen. Ruth Ames (D-Ore.) opened the hearing. Sen. Carl Boone, R-Utah, asked the first question.\n\n"
+        "“We will act,” the Oregon Democrat said.\n\nThe Utah Republican said the bill went too far."
+    )
+    assert [name for _, _, name in attributed(text)] == ["Ruth Ames", "Carl Boone"]

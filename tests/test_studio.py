@@ -14,6 +14,8 @@ import httpx
 import pytest
 from conftest import free_port
 
+from annotate import studio as embedded
+
 pytestmark = pytest.mark.studio
 
 ANNOTATE = Path(sys.executable).parent / "annotate"
@@ -62,7 +64,7 @@ def test_start_status_stop(tmp_path):
         for path in data_dir.rglob("*"):
             assert stat.S_IMODE(path.stat().st_mode) & 0o077 == 0, path
         credentials = json.loads(credentials_path.read_text())
-        for secret in (credentials["password"], credentials["api_key"], credentials["pat"]):
+        for secret in (credentials["password"], credentials["api_key"], credentials["pat"], credentials["secret_key"]):
             assert secret and secret not in started.stdout + started.stderr
         assert httpx.get(f"{url}/health").json()["status"] == "UP"
         pid = json.loads((data_dir / "server.json").read_text())["pid"]
@@ -82,6 +84,21 @@ def test_start_status_stop(tmp_path):
     assert not pid_alive(pid)
     assert not (data_dir / "server.json").exists()
     assert studio("status", data_dir=data_dir).returncode == 1
+
+    # Started again, the server still accepts the personal access token it made the first time, whatever Label
+    # Studio's own key file says: here a key starting with "$", as one in fifty it generates does, which its
+    # settings read as a reference to another variable (and so, on their own, sign with a new key).
+    (data_dir / ".env").write_text("SECRET_KEY=$tarts-with-a-dollar\n")
+    restarted = studio("start", "--port", str(port), data_dir=data_dir)
+    try:
+        assert restarted.returncode == 0, restarted.stderr
+        assert json.loads(credentials_path.read_text())["pat"] == credentials["pat"]
+        access = httpx.post(f"{url}/api/token/refresh/", json={"refresh": credentials["pat"]})
+        assert access.status_code == 200, access.text
+        me = httpx.get(f"{url}/api/current-user/whoami", headers={"Authorization": f"Bearer {access.json()['access']}"})
+        assert me.status_code == 200 and me.json()["email"] == "admin@localhost"
+    finally:
+        studio("stop", data_dir=data_dir)
 
 
 def test_a_server_that_dies_while_starting_fails_with_its_log(tmp_path):
@@ -117,3 +134,18 @@ def test_a_damaged_server_file_reads_as_no_server(tmp_path):
         result = studio("status", data_dir=data_dir)
         assert result.returncode == 1 and not result.stderr, (damaged, result.stderr)
         assert result.stdout.strip() == "Label Studio is not running"
+
+
+def test_a_folder_from_before_credentials_held_the_key_keeps_its_token_if_it_can(tmp_path):
+    old = {"username": "admin@localhost", "password": "p", "api_key": "k" * 40, "pat": "a-token"}
+    readable, unreadable = tmp_path / "readable", tmp_path / "unreadable"
+    for folder, key in ((readable, "plain-key"), (unreadable, "$plain-key")):
+        folder.mkdir()
+        (folder / ".env").write_text(f"\nSECRET_KEY={key}\n")
+    kept = embedded.Credentials(**old)
+    embedded._keep_secret_key(readable, kept)
+    assert (kept.secret_key, kept.pat) == ("plain-key", "a-token")
+    # Label Studio could not read that key back: the token it signed is lost, so start makes a new one.
+    replaced = embedded.Credentials(**old)
+    embedded._keep_secret_key(unreadable, replaced)
+    assert replaced.pat is None and replaced.secret_key and not replaced.secret_key.startswith("$")

@@ -92,7 +92,10 @@ def speaker_turn(text: str, para: Paragraph) -> tuple[tuple[int, int], tuple[int
     label = m.group("label")
     if not (label.isupper() or identifiable(text, m.span("label"), strict=True)):
         return None
-    return m.span("label"), strip_span(text, m.end(), para.end)
+    content = strip_span(text, m.end(), para.end)
+    if text[slice(*content)].isupper():  # "ANKARA: NOT NEGOTIABLE" heads a section of a round-up
+        return None
+    return m.span("label"), content
 
 
 def is_scare_quote(text: str, region: Region) -> bool:

@@ -274,7 +274,8 @@ SPEAKER_TURN = rule(
     0.85,
     """A transcript's turn, "NAME: what they said" (two or more such paragraphs): the turn after the label is the
     named speaker's direct quote, quotation marks or not. "Q:" turns are the questioner's and go through the other
-    rules; "A:" turns are the interviewee's, named in the introduction.""",
+    rules; "A:" turns are the interviewee's, named in the introduction. A turn all in capitals is a section
+    header ("WASHINGTON: TALKS RESUME"), not speech.""",
     Example(
         "Port authority briefing with spokeswoman Ana Ruiz.\n\n"
         "MS RUIZ: Good morning. The harbour reopens on Friday.\n\nQ: Is it safe?\n\n"

@@ -40,6 +40,8 @@ ISSUED_RE = re.compile(
     r"on|in|to)\b)?(?:\s+[\w-]+){0,3}?\s+(?:statement|letter|tweet|post|message|note|communique|communiqué|video|"
     r"declaration|readout)s?\b"
 )
+# The party a US party tag's letter stands for ("D-Conn."), as a role: "the Connecticut Democrat".
+PARTY_ROLES = {"D": "democrat", "R": "republican", "I": "independent"}
 APPOSITIVE_WORDS = 8  # "X, the chief executive of Nile Rail," fits; a longer stretch is no appositive
 LOOKBACK = 200  # mentions searched back for an antecedent (keeps resolution linear in the text)
 LOOKAHEAD = 600  # characters within which a lede's description is followed by the name
@@ -345,6 +347,9 @@ def _describe_run(text: str, tokens, i: int, j: int, words: list[str]) -> NameRu
             if k < i - 1 and re.search(r"[,;:.!?\"”]$", tokens[k][2]):
                 break
             modifiers.add(bare_word(tokens[k][2]).lower())
+    # A US lawmaker's party tag ("X, D-Conn.," / "X (R-Idaho)") makes "the Connecticut Democrat" refer to them.
+    if j < len(tokens) and PARTY_TAG_RE.fullmatch(tag := bare_word(tokens[j][2])):
+        titles.add(PARTY_ROLES[tag[0]])
     # An appositive after the name ("Sergey Ivanov, head of X," / 'said X, President of Y.'), closed within a
     # few words ("... to Russia, the minister shakes his head." is a new clause's subject).
     if j - 1 < len(tokens) and tokens[j - 1][2].endswith(","):
@@ -354,7 +359,11 @@ def _describe_run(text: str, tokens, i: int, j: int, words: list[str]) -> NameRu
             (k for k, (_, _, raw) in enumerate(tokens[j : j + APPOSITIVE_WORDS]) if raw.endswith(ends)), None
         )
         if closing is not None:
-            titles.update(w.lower() for w in appositive[: closing + 1] if w.lower() in PERSON_ROLES or w in TITLE_WORDS)
+            titles.update(
+                w.lower()
+                for w in appositive[: closing + 1]
+                if w.lower() in PERSON_ROLES or w in TITLE_WORDS or w.lower() in PARTY_ROLES.values()
+            )
             modifiers.update(w.lower() for w in appositive[: closing + 1])
     # a person's name never spans a possessive ("Turkey's Russian missiles" names no one)
     owners = [k for k, (_, _, raw) in enumerate(tokens[i : j - 1]) if raw.endswith(("'s", "’s"))]
@@ -397,6 +406,7 @@ def resolve(index: EntityIndex, speaker: Speaker, previous: list[Speaker], follo
     head = lowered[-1]
     if head.rpartition("-")[2] in PERSON_ROLES:  # "vice-president", "co-founder"
         head = head.rpartition("-")[2]
+    party_member = head in PARTY_ROLES.values() and lowered[0] == "the"  # "the Oregon Democrat"
     capitals = [w for w in words if is_capitalised(w) and w.lower() not in DETERMINERS]
     if lowered[0] in INDEFINITE:  # "a senior official", "an aide": an unnamed source, not someone named nearby
         return _as_written(speaker)
@@ -406,6 +416,7 @@ def resolve(index: EntityIndex, speaker: Speaker, previous: list[Speaker], follo
     described = lowered[0] == "the" and len(words) > 1 and words == lowered and head not in NON_PERSON_HEADS
     if (
         described
+        or party_member
         or head in PERSON_ROLES
         and (lowered[0] in DETERMINERS or speaker.text.split()[0].endswith(("'s", "’s")))
     ):
