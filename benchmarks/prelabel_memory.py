@@ -2,42 +2,24 @@
 
 usage: python benchmarks/prelabel_memory.py [--sizes 1000 10000 50000]
 
-Each corpus is a JSONL of distinct articles, each a seeded random draw of 6 to 10 paragraphs from the articles in
-seeds/ and benchmarks/data/*/docs (so the quotes, speakers and lengths are those of real news styles), pre-labelled
-in its own process; the peak resident memory of that process (``wait4``'s ``ru_maxrss``) is printed with the
+Each corpus is a JSONL of articles drawn from the repo's real ones (``benchmarks/corpus.py``), pre-labelled in its
+own process; the peak resident memory of that process (``wait4``'s ``ru_maxrss``) is printed with the
 wall time. At about 8 articles/s on two shared cores, 50,000 articles take well over an hour.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import random
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+import corpus
+
 ANNOTATE = Path(sys.executable).parent / "annotate"
-
-
-def paragraphs() -> list[str]:
-    articles = sorted({*ROOT.glob("seeds/*.txt"), *ROOT.glob("benchmarks/data/*/docs/*.txt")})
-    found = []
-    for article in articles:
-        found.extend(p.strip() for p in article.read_text(encoding="utf-8").split("\n\n") if len(p.strip()) > 40)
-    return found
-
-
-def write_corpus(path: Path, size: int, pool: list[str]) -> None:
-    draw = random.Random(size)
-    with open(path, "w", encoding="utf-8") as corpus:
-        for number in range(size):
-            text = "\n\n".join(draw.sample(pool, draw.randint(6, 10)))
-            corpus.write(json.dumps({"id": f"doc-{number}", "text": text}) + "\n")
 
 
 def peak_of(command: list[str]) -> tuple[float, float]:
@@ -54,13 +36,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10_000, 50_000])
     args = parser.parse_args()
-    pool = paragraphs()
+    pool = corpus.paragraphs()
     print(f"{len(pool)} paragraphs to draw from")
     with tempfile.TemporaryDirectory() as folder:
         for size in args.sizes:
-            corpus, output = Path(folder) / f"corpus-{size}.jsonl", Path(folder) / "out.jsonl"
-            write_corpus(corpus, size, pool)
-            peak, wall = peak_of([str(ANNOTATE), "prelabel", str(corpus), "-o", str(output)])
+            path, output = Path(folder) / f"corpus-{size}.jsonl", Path(folder) / "out.jsonl"
+            corpus.write_jsonl(path, corpus.articles(size, pool))
+            peak, wall = peak_of([str(ANNOTATE), "prelabel", str(path), "-o", str(output)])
             print(f"{size:7d} articles: peak {peak:7.0f} MiB, {wall:7.1f} s ({size / wall:.1f} articles/s)")
             output.unlink()
 

@@ -4,6 +4,7 @@ config here, never downloaded."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 from dataclasses import replace
@@ -32,7 +33,7 @@ from annotate.stance import (
 )
 from annotate.stance.bert import is_plain_bert
 from annotate.stance.learned import MAX_TOKENS, Encoder, HeadStance
-from annotate.stance.models import BATCH_SIZE, inference_dtype, packaged_encoder
+from annotate.stance.models import BATCH_SIZE, available_cores, inference_dtype, packaged_encoder
 
 SOURCE_TARGET = Path(str(files("annotate.stance").joinpath("targets", "s400.yaml")))
 WORDS = "the minister said turkey will buy keep cancel russian missiles nato deal sanctions weather is nice".split()
@@ -429,3 +430,12 @@ def test_the_speaker_memory_replaces_a_recent_quote_and_stays_bounded(monkeypatc
     memory.add(quotes[1:3], against.repeat(2, 1))
     assert len(memory._recent) == 2  # the oldest quote is no longer remembered one by one
     assert memory.others(probe, 0.0, 0.0) < 0  # but its evidence still counts in the speaker's total
+
+
+def test_torch_threads_follow_a_containers_cpu_quota(tmp_path):
+    cpu_max = tmp_path / "cpu.max"
+    affinity = len(os.sched_getaffinity(0))
+    for quota, expected in (("max 100000", affinity), ("150000 100000", min(2, affinity)), ("50000 100000", 1)):
+        cpu_max.write_text(quota + "\n")
+        assert available_cores(cpu_max) == expected, quota
+    assert available_cores(tmp_path / "no-cgroup") == affinity

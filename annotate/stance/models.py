@@ -47,6 +47,23 @@ HUMAN_CONFIDENCE = 0.8  # an annotator's stance as evidence about the speaker: a
 POLARITY_LIMIT = 6.0  # log-odds beyond which one quote's text is not allowed to outweigh everything else
 
 
+def available_cores(cgroup: Path = Path("/sys/fs/cgroup/cpu.max")) -> int:
+    """Cores this process may use: its CPU affinity, capped by the cgroup's CPU quota (a container's limit, which
+    torch's default of one thread per core it sees ignores: more threads than the quota allows wait on each other)."""
+    cores = len(os.sched_getaffinity(0))
+    try:
+        quota, period = cgroup.read_text().split()
+        if quota != "max":
+            cores = min(cores, max(1, math.ceil(int(quota) / int(period))))
+    except (OSError, ValueError):
+        pass  # no cgroup v2 quota to read: the affinity it is
+    return cores
+
+
+if "OMP_NUM_THREADS" not in os.environ:  # the user's own setting wins
+    torch.set_num_threads(min(torch.get_num_threads(), available_cores()))
+
+
 def inference_dtype() -> torch.dtype:
     """bfloat16 where the CPU computes it natively (AVX512-BF16 / AMX: many times faster than float32 for these
     small encoders, with the same labels); float32 elsewhere, where bfloat16 would be emulated and slow."""
