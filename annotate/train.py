@@ -29,9 +29,9 @@ from .stance.learned import (
     Encoder,
     Head,
     HeadStance,
+    Labelled,
     head_digest,
     is_head,
-    learn_head,
     load_head,
     save_head,
     target_sentences,
@@ -129,12 +129,13 @@ def learn(quotes: Sequence[LabelledQuote], target: Target, encoder: Encoder) -> 
     """A head learned from the corrections and the target's statements and examples."""
     if not quotes:
         raise UserError("no labelled quotes to train on")
-    texts, labels, weights = target_sentences(target)
-    correction_weight = max(1.0, sum(weights) / (2 * len(quotes)))
-    texts = [q.item.text for q in quotes] + texts
-    labels = [q.label for q in quotes] + labels
-    weights = [correction_weight] * len(quotes) + weights
-    return learn_head(encoder.embed(texts), labels, weights)
+    sentences = target_sentences(target)
+    correction_weight = max(1.0, sum(sentences.weights) / (2 * len(quotes)))
+    corrections = Labelled(
+        [q.item.text for q in quotes], [q.item.quote for q in quotes], [q.label for q in quotes],
+        [correction_weight] * len(quotes),
+    )  # fmt: skip
+    return (corrections + sentences).head(encoder)
 
 
 def score(model: StanceModel, quotes: Sequence[LabelledQuote]) -> dict[str, Any]:

@@ -33,7 +33,7 @@ from annotate.evaluate import compare  # noqa: E402
 from annotate.gold import read_gold_json  # noqa: E402
 from annotate.pipeline import Prelabeller  # noqa: E402
 from annotate.stance import SpeakerMemory  # noqa: E402
-from annotate.stance.learned import HeadStance, learn_head, target_sentences  # noqa: E402
+from annotate.stance.learned import HeadStance, target_sentences  # noqa: E402
 from annotate.train import labelled_quotes, learn  # noqa: E402
 
 S400_SETS = (
@@ -103,10 +103,7 @@ def main() -> None:
     target = prelabeller.target.without_sets({folder.name for folder in args.corpus})
     default = prelabeller.stance_model
     if target is not prelabeller.target:
-        texts, labels, weights = target_sentences(target)
-        default = HeadStance(
-            default.encoder, learn_head(default.encoder.embed(texts), labels, weights), "default-unseen", target
-        )
+        default = HeadStance(default.encoder, target_sentences(target).head(default.encoder), "default-unseen", target)
     print(
         f"{len(articles)} articles: {len(test)} held out ({sum(len(g.references) for g in test)} gold quotes), "
         f"up to {len(pool)} to learn from; target {prelabeller.target.name}, default model {default.version}\n"

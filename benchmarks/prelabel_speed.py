@@ -132,7 +132,8 @@ def stance_stage(prelabeller: Prelabeller, documents: list[dict]) -> None:
         return
     labelled = list(prelabeller.prelabel(Document(id=d["id"], text=d["text"]) for d in documents))
     items = [item for n, document in enumerate(labelled) for item in stance_items(document, prelabeller.sides, n)]
-    texts = list(dict.fromkeys(item.text for item in items))
+    readings = list(dict.fromkeys((item.text, item.quote) for item in items))
+    texts = [text for text, _ in readings]
     config = json.loads((encoder.folder / "config.json").read_text(encoding="utf-8"))
     hidden, inner, layers = config["hidden_size"], config["intermediate_size"], config["num_hidden_layers"]
     tokenizer = Tokenizer.from_file(str(encoder.folder / "tokenizer.json"))
@@ -149,7 +150,7 @@ def stance_stage(prelabeller: Prelabeller, documents: list[dict]) -> None:
         flops += layers * (2 * rows * longest * (4 * hidden * hidden + 2 * hidden * inner))
         flops += layers * (4 * rows * longest * longest * hidden)
     cpu = time.process_time()
-    encoder.embed(texts)
+    encoder.features(texts, [quote for _, quote in readings])
     stage_cpu = time.process_time() - cpu
 
     achieved = flops / stage_cpu / 1e9

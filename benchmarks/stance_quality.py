@@ -27,7 +27,7 @@ from quiet_cores import pin_cores_and_quiet  # noqa: E402
 from annotate.evaluate import compare  # noqa: E402
 from annotate.gold import read_gold_json  # noqa: E402
 from annotate.pipeline import Prelabeller  # noqa: E402
-from annotate.stance.learned import HeadStance, learn_head, target_sentences  # noqa: E402
+from annotate.stance.learned import HeadStance, target_sentences  # noqa: E402
 
 DATA_DIR = ROOT / "benchmarks" / "data"
 
@@ -49,8 +49,7 @@ def main() -> None:
         folder = Path(name) if Path(name).is_dir() else DATA_DIR / name
         gold = read_gold_json(folder / "gold.json", folder / "docs")
         if folder.name in in_corpus:
-            texts, labels, weights = target_sentences(target.without_sets({folder.name}))
-            head = learn_head(default.encoder.embed(texts), labels, weights)
+            head = target_sentences(target.without_sets({folder.name})).head(default.encoder)
             model, how = HeadStance(default.encoder, head, f"without-{folder.name}", target), "held out"
         else:
             model, how = default, "unseen"

@@ -19,6 +19,7 @@ from transformers import BertConfig, BertForSequenceClassification, BertModel, B
 from annotate.data import STANCE_LABELS, Quote, Span, Speaker, Stance
 from annotate.errors import UserError
 from annotate.extract import Layout
+from annotate.extract.layout import squeeze
 from annotate.extract.lexicon import ORG_WORDS
 from annotate.stance import (
     ClassifierStance,
@@ -255,10 +256,39 @@ def test_quote_context_is_the_sentence_with_its_cue_and_speaker():
         cue=Span(cue, cue + 4, "said"),
         speaker=Speaker(speaker, speaker + 12, "the minister", "the minister"),
     )
-    assert quote_context(Layout.of(text), quote) == '"We will not step back," the minister said on Tuesday.'
+    context, (quote_start, quote_end) = quote_context(Layout.of(text), quote)
+    assert context == '"We will not step back," the minister said on Tuesday.'
+    assert context[quote_start:quote_end] == "We will not step back,"
     # A speaker mention in another paragraph (a quote inheriting it) is not pulled in.
     far = Quote(start, end, text[start:end], speaker=Speaker(0, 5, "Talks", "Talks"))
-    assert quote_context(Layout.of(text), far) == '"We will not step back," the minister said on Tuesday.'
+    assert quote_context(Layout.of(text), far) == (context, (quote_start, quote_end))
+
+
+@pytest.mark.parametrize(
+    ("window", "expected"),
+    [
+        ((0, None), ('He said: "We will keep it," and left.', "We will keep it,")),
+        ((3, 20), ('said: "We will', "We will")),  # the quote cut by the window
+        ((30, None), ("and left.", "and left.")),  # the quote outside it: all of the window stands in
+    ],
+)
+def test_squeeze_keeps_the_quotes_place_in_the_squeezed_text(window, expected):
+    text = 'He said:  "We  will\n keep it," and  left.'
+    inner = (text.index("We"), text.index(',"') + 1)
+    squeezed, (start, end) = squeeze(text, window[0], window[1] or len(text), inner)
+    assert (squeezed, squeezed[start:end]) == expected
+
+
+def test_the_quote_half_of_the_features_reads_the_quotes_tokens_only(tmp_path):
+    """One pass gives the mean of the whole text's tokens and of the quote's; with no quote both are the whole's."""
+    encoder = Encoder(tiny_sbert(tmp_path), "tiny")
+    text = "the minister said on monday that turkey will keep the missiles and nato is angry"
+    quote = (text.index("turkey"), text.index(" and nato"))
+    whole, quoted = encoder.pooled([text, text], [quote, None])
+    assert whole[0].equal(whole[1]) and quoted[1].equal(whole[1])  # no quote: all of the text
+    assert not quoted[0].equal(whole[0])
+    features = encoder.features([text], [quote])
+    assert features.norm().item() == pytest.approx(1.0, abs=1e-2) and features.shape == (1, 2 * whole.shape[1])
 
 
 def test_missing_or_unusable_models_are_user_errors(tmp_path, target):
@@ -344,7 +374,13 @@ def test_a_target_corpus_is_learned_from_and_keys_the_model(tmp_path):
     corpus = "".join(json.dumps({"text": t, "label": label, "set": s}) + "\n" for t, label, s in rows)
     (folder / "t-corpus.jsonl").write_text(corpus + "\n", encoding="utf-8")
     target = load_target(folder / "t.yaml")
-    assert target.labelled_sentences()[-2:] == [(t, label) for t, label, _ in rows]
+    assert target.labelled_sentences()[-2:] == [(t, None, label) for t, label, _ in rows]
+    (folder / "t-corpus.jsonl").write_text(
+        json.dumps({"text": "We  back it, he said.", "label": "favor", "quote": [0, 12]}) + "\n", encoding="utf-8"
+    )
+    assert load_target(folder / "t.yaml").labelled_sentences()[-1] == ("We back it, he said.", (0, 11), "favor")
+    (folder / "t.yaml").write_text(MINIMAL_TARGET + "corpus: t-corpus.jsonl\n", encoding="utf-8")
+    (folder / "t-corpus.jsonl").write_text(corpus, encoding="utf-8")
     assert [quote.set for quote in target.corpus] == ["one", "two"]
     # Learning without a set's quotes is another target, so a cached head never stands in for it.
     held_out = target.without_sets({"one"})

@@ -172,8 +172,10 @@ def test_corrections_add_to_what_the_default_knows(tmp_path):
     model = load_stance_model(str(tmp_path / "model"), stance_target)
     from annotate.stance import StanceItem
 
-    predicted = model.predict([StanceItem(text, "", None, number) for number, (text, _) in enumerate(sentences)])
-    right = sum(stance.label == label for stance, (_, label) in zip(predicted, sentences, strict=True))
+    predicted = model.predict(
+        [StanceItem(text, "", None, number, quote=quote) for number, (text, quote, _) in enumerate(sentences)]
+    )
+    right = sum(stance.label == label for stance, (_, _, label) in zip(predicted, sentences, strict=True))
     assert right / len(sentences) >= 0.8, (right, len(sentences))
 
 

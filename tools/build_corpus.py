@@ -1,7 +1,7 @@
 """Build a target's corpus of labelled quotes from gold-annotated article sets, with people's names removed.
 
 Each gold quote becomes one row as the stance model reads it (the quote with its cue and sentence,
-``evidence.quote_context``), its gold stance, and the set it came from, written as JSON lines. Every name of a
+``evidence.quote_context``), where the quote is in it, its gold stance, and the set it came from, written as JSON lines. Every name of a
 person (each speaker the gold names in any set, and any capitalised name after a title such as "President" or
 "Sen.") is replaced by "the speaker", so the corpus teaches how stance is worded, never who holds it. The default
 target's corpus (``annotate/stance/targets/s400-corpus.jsonl``) is built from the S-400 sets of benchmarks/data:
@@ -98,9 +98,20 @@ def main() -> None:
         for document in gold:
             layout = Layout.of(document.document.text)
             for reference in document.references:
-                context = quote_context(layout, reference.quote)
-                rows.append({"text": mask_names(context, names), "label": reference.stance, "set": name})
-    unique = list({(row["text"], row["label"]): row for row in rows}.values())
+                context, (start, end) = quote_context(layout, reference.quote)
+                # Masked in three pieces, so that the quote's offsets are known in the masked text.
+                before, quote, after = (
+                    mask_names(part, names) for part in (context[:start], context[start:end], context[end:])
+                )
+                text = before + quote + after
+                row = {
+                    "text": text,
+                    "label": reference.stance,
+                    "set": name,
+                    "quote": [len(before), len(before) + len(quote)],
+                }
+                rows.append(row)
+    unique = list({(row["text"], row["label"], tuple(row["quote"])): row for row in rows}.values())
     args.output.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in unique), encoding="utf-8")
     print(f"{len(unique)} labelled quotes from {len(golds)} sets -> {args.output}")
 

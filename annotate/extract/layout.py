@@ -286,6 +286,24 @@ def typeset(text: str) -> str:
     return text.replace("``", " “").replace("''", "” ")
 
 
+def squeeze(text: str, start: int, end: int, inner: tuple[int, int]) -> tuple[str, tuple[int, int]]:
+    """``text[start:end]`` with each run of whitespace made one space, and where ``text[inner]`` falls in it (clipped
+    to the window)."""
+    parts, position, inner_start, inner_end = [], 0, None, 0
+    for word in re.finditer(r"\S+", text[start:end]):
+        word_start, word_end = start + word.start(), start + word.end()
+        if inner_start is None and word_end > inner[0]:
+            inner_start = position + max(0, inner[0] - word_start)
+        if word_start < inner[1]:
+            inner_end = position + min(word_end, inner[1]) - word_start
+        parts.append(word.group())
+        position += len(word.group()) + 1
+    squeezed = " ".join(parts)
+    if inner_start is None or inner_end <= inner_start:  # the quote is outside the window: all of it stands in
+        return squeezed, (0, len(squeezed))
+    return squeezed, (inner_start, inner_end)
+
+
 @dataclass(frozen=True)
 class Layout:
     """A document's paragraphs; only prose paragraphs (not headlines, tags, links) have passages and sentences."""

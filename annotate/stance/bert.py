@@ -86,6 +86,7 @@ class BertEncoder:
         return F.linear(x, self.weights[f"{name}.weight"], self.weights[f"{name}.bias"])
 
     def _forward(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """The last layer's hidden states."""
         w = self.weights
         positions = torch.arange(ids.shape[1])
         # Summed in BERT's order: in half precision the order changes the result.
@@ -113,6 +114,9 @@ class BertEncoder:
             )
             inner = F.gelu(self._linear(x, f"{prefix}.intermediate.dense"))
             x = self._layer_norm(self._linear(inner, f"{prefix}.output.dense") + x, f"{prefix}.output.LayerNorm")
+        return x
+
+    def _pool(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         # Mean over the real tokens, summed in float32 as sentence-transformers' pooling does for half precision.
         weights = mask.unsqueeze(-1).to(x.dtype)
         summed = (x * weights).sum(dim=1, dtype=torch.float32)
@@ -124,13 +128,23 @@ class BertEncoder:
         return F.normalize(pooled, p=2, dim=1)
 
     @torch.inference_mode()
-    def embed(self, texts: Sequence[str], batch_size: int) -> torch.Tensor:
-        """One row per text, in order. Texts are batched longest first, so a batch holds little padding; in the
+    def embed(
+        self, texts: Sequence[str], batch_size: int, quotes: Sequence[tuple[int, int] | None] | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Two rows per text, in order: the mean of all its tokens, and of the tokens inside its quote (``quotes``:
+        character offsets; None, or a quote cut off by truncation: all of it). Each distinct text runs once, however
+        many of its quotes are asked for. Texts are batched longest first, so a batch holds little padding; in the
         order sentence-transformers uses, because in bfloat16 a text's embedding varies in its last bits with the
         length of the batch it is padded to."""
-        encodings = self.tokenizer.encode_batch(list(texts))
-        order = numpy.argsort([-len(text) for text in texts]).tolist()
-        result = torch.empty(len(texts), self.weights["embeddings.word_embeddings.weight"].shape[1])
+        quotes = quotes or [None] * len(texts)
+        asked: dict[str, list[int]] = {}  # each distinct text -> the rows that ask for it
+        for row, text in enumerate(texts):
+            asked.setdefault(text, []).append(row)
+        distinct = list(asked)
+        encodings = self.tokenizer.encode_batch(distinct)
+        order = numpy.argsort([-len(text) for text in distinct]).tolist()
+        size = self.weights["embeddings.word_embeddings.weight"].shape[1]
+        whole, quoted = torch.empty(len(texts), size), torch.empty(len(texts), size)
         for chunk in batched(order, batch_size):
             longest = max(len(encodings[i].ids) for i in chunk)
             ids = torch.zeros(len(chunk), longest, dtype=torch.long)
@@ -139,5 +153,26 @@ class BertEncoder:
                 tokens = encodings[i].ids
                 ids[row, : len(tokens)] = torch.tensor(tokens)
                 mask[row, : len(tokens)] = 1
-            result[chunk] = self._forward(ids, mask).float()
-        return result
+            hidden = self._forward(ids, mask)
+            pooled = self._pool(hidden, mask).float()
+            # Each asking row gets its text's mean, and the mean of its own quote's tokens.
+            rows = [(position, row) for position, i in enumerate(chunk) for row in asked[distinct[i]]]
+            positions, targets = [position for position, _ in rows], [row for _, row in rows]
+            quote_mask = torch.stack(
+                [quote_tokens(encodings[chunk[position]].offsets, quotes[row], longest) for position, row in rows]
+            )
+            whole[targets] = pooled[positions]
+            quoted[targets] = self._pool(hidden[positions], quote_mask).float()
+        return whole, quoted
+
+
+def quote_tokens(offsets: Sequence[tuple[int, int]], quote: tuple[int, int] | None, length: int) -> torch.Tensor:
+    """1 for each token inside the quote's characters (special tokens have empty offsets: never inside), 0 for the
+    others and for padding; every real token, as the whole text's mean has them, when there is no quote or none of
+    it survived truncation."""
+    inside = [
+        int(quote is not None and end > start and quote[0] <= start and end <= quote[1]) for start, end in offsets
+    ]
+    if not any(inside):
+        inside = [1] * len(offsets)
+    return torch.tensor(inside + [0] * (length - len(offsets)), dtype=torch.long)

@@ -15,7 +15,7 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 
 from ..data import Document, Quote, Speaker
-from ..extract.layout import Layout
+from ..extract.layout import Layout, squeeze
 from ..extract.lexicon import ROLE_WORDS, TITLE_WORDS
 from .target import SIDES, Target
 
@@ -44,10 +44,12 @@ class StanceItem:
     side: str | None  # "favor" / "against" when the speaker's description places them on a side
     document: Hashable  # which document the quote is from: unnamed speakers pool within it only
     span: tuple[int, int] = (0, 0)  # where the quote is in its document
+    quote: tuple[int, int] | None = None  # where the quote is in ``text``; None: all of it
 
 
-def quote_context(layout: Layout, quote: Quote) -> str:
-    """The sentences holding the quote and, when in the same paragraph, its cue and speaker mention."""
+def quote_context(layout: Layout, quote: Quote) -> tuple[str, tuple[int, int]]:
+    """The sentences holding the quote and, when in the same paragraph, its cue and speaker mention; and where the
+    quote is in that text."""
     text = layout.text
     paragraph = next((p for p in layout.paragraphs if p.start <= quote.start < p.end), None)
     start, end = quote.start, quote.end
@@ -70,7 +72,7 @@ def quote_context(layout: Layout, quote: Quote) -> str:
     if end - start > CONTEXT_CHARS:  # keep the quote's own start in view
         start = max(start, min(quote.start, end - CONTEXT_CHARS))
         end = min(end, start + CONTEXT_CHARS)
-    return " ".join(text[start:end].split())
+    return squeeze(text, start, end, (quote.start, quote.end))
 
 
 def _title_run(text: str, pos: int) -> str:
@@ -158,5 +160,6 @@ def stance_items(
                 descriptions[mention] = sides.side(speaker_description(document.text, quote.speaker))
             side = descriptions[mention]
         name = quote.speaker.name if quote.speaker else ""
-        items.append(StanceItem(quote_context(layout, quote), name, side, key, (quote.start, quote.end)))
+        context, within = quote_context(layout, quote)
+        items.append(StanceItem(context, name, side, key, (quote.start, quote.end), within))
     return items

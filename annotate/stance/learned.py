@@ -2,7 +2,7 @@
 cached), and from annotators' corrections (``annotate train``).
 
 The head is a logistic regression over the encoder's normalised embeddings of the quote with its cue and
-sentence, blended with the quote's similarity to the nearest labelled examples (``Head``). Measured on unseen US political news before anything was tuned to it, it read stance from the text
+sentence and of the quote alone (``Encoder.features``), blended with the quote's similarity to the nearest labelled examples (``Head``). Measured on unseen US political news before anything was tuned to it, it read stance from the text
 better than fine-tuning the whole encoder on the same sentences (0.64 against 0.56 accuracy), and it trains in
 seconds on two CPU cores, so a new or edited target costs one short training, cached in ``$ANNOTATE_CACHE``
 (default ``~/.cache/annotate``) under a key made of the target file's content, the encoder and the recipe.
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import shutil
 import tempfile
@@ -32,7 +33,7 @@ from .evidence import StanceItem
 from .models import BATCH_SIZE, StanceModel, inference_dtype, packaged_encoder
 from .target import Target
 
-RECIPE_VERSION = "5"  # bump when the recipe below changes, so cached heads are retrained
+RECIPE_VERSION = "6"  # bump when the recipe below changes, so cached heads are retrained
 HEAD_CONFIG = "stance_head.json"
 HEAD_WEIGHTS = "stance_head.safetensors"
 ENCODER_FOLDER = "encoder"
@@ -74,17 +75,40 @@ class Encoder:
         return self._library is not None
 
     def embed(self, texts: Sequence[str]) -> torch.Tensor:
-        # Each distinct text once (a wire story quoted in several articles, two quotes of one sentence); both
+        """Each text's normalised embedding, as sentence-transformers gives it."""
+        return self.pooled(texts)[0]
+
+    def features(self, texts: Sequence[str], quotes: Sequence[tuple[int, int] | None] | None = None) -> torch.Tensor:
+        """What a head reads: each text's embedding beside its quote's (``quotes``: where each quote is in its text;
+        None: all of it), each half scaled so that a row has unit length and a dot product is the mean of the two
+        cosines. The quote's own half reads what is said apart from the cue and the sentence around it: leaving one
+        article set out at a time, a regression on both read stance better than on the text alone (0.74 against
+        0.71 accuracy over eighteen sets), at no cost, since the default encoder pools both from one pass."""
+        whole, quoted = self.pooled(texts, quotes)
+        return torch.cat([whole, quoted], dim=1) / math.sqrt(2)
+
+    def pooled(
+        self, texts: Sequence[str], quotes: Sequence[tuple[int, int] | None] | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        # Each distinct reading once (a wire story quoted in several articles, two quotes of one sentence); both
         # paths sort by length (less padding) and run without gradients.
-        distinct = list(dict.fromkeys(texts))
-        if self._bert is not None:
-            embeddings = self._bert.embed(distinct, BATCH_SIZE)
-        else:
-            embeddings = self._library.encode(
-                distinct, batch_size=BATCH_SIZE, convert_to_tensor=True, normalize_embeddings=True
-            ).float()
-        position = {text: number for number, text in enumerate(distinct)}
-        return embeddings[[position[text] for text in texts]]
+        readings = list(zip(texts, quotes or [None] * len(texts), strict=True))
+        distinct = list(dict.fromkeys(readings))
+        distinct_texts, distinct_quotes = [text for text, _ in distinct], [quote for _, quote in distinct]
+        if self._bert is not None:  # the quote's tokens are pooled in the same pass as the whole text's
+            whole, quoted = self._bert.embed(distinct_texts, BATCH_SIZE, distinct_quotes)
+        else:  # another encoder's pooling is its own: the quote's text is embedded apart
+            whole = self._encode(distinct_texts)
+            inner = [text[q[0] : q[1]] if q else text for text, q in distinct]
+            quoted = whole if inner == distinct_texts else self._encode(inner)
+        position = {reading: number for number, reading in enumerate(distinct)}
+        rows = [position[reading] for reading in readings]
+        return whole[rows], quoted[rows]
+
+    def _encode(self, texts: list[str]) -> torch.Tensor:
+        return self._library.encode(
+            texts, batch_size=BATCH_SIZE, convert_to_tensor=True, normalize_embeddings=True
+        ).float()
 
 
 @dataclass(frozen=True)
@@ -98,7 +122,7 @@ class Head:
 
     weight: torch.Tensor  # labels x dimensions, in STANCE_LABELS order
     bias: torch.Tensor
-    examples: torch.Tensor  # normalised embeddings of the examples
+    examples: torch.Tensor  # the examples' features (unit rows)
     labels: torch.Tensor  # each example's label, as an index into STANCE_LABELS
 
     def probabilities(self, embeddings: torch.Tensor) -> torch.Tensor:
@@ -127,15 +151,36 @@ class HeadStance(StanceModel):
         self.encoder, self.head = encoder, head
 
     def text_probabilities(self, items: Sequence[StanceItem]) -> torch.Tensor:
-        return self.head.probabilities(self.encoder.embed([item.text for item in items]))
+        return self.head.probabilities(self.encoder.features([item.text for item in items], [i.quote for i in items]))
 
 
-def target_sentences(target: Target) -> tuple[list[str], list[str], list[float]]:
-    """Texts, labels and weights of what a head learns from a target: its statements, examples and corpus."""
+@dataclass(frozen=True)
+class Labelled:
+    """What a head learns from: texts, where each one's quote is (None: all of it), labels and weights."""
+
+    texts: list[str]
+    quotes: list[tuple[int, int] | None]
+    labels: list[str]
+    weights: list[float]
+
+    def __add__(self, other: Labelled) -> Labelled:
+        return Labelled(*(getattr(self, f) + getattr(other, f) for f in ("texts", "quotes", "labels", "weights")))
+
+    def head(self, encoder: Encoder) -> Head:
+        """The head learned from these on ``encoder``."""
+        return learn_head(encoder.features(self.texts, self.quotes), self.labels, self.weights)
+
+
+def target_sentences(target: Target) -> Labelled:
+    """What a head learns from a target: its statements, examples and corpus."""
     sentences = target.labelled_sentences()
     written = len(sentences) - len(target.corpus)
-    weights = [1.0] * written + [CORPUS_WEIGHT] * len(target.corpus)
-    return [text for text, _ in sentences], [label for _, label in sentences], weights
+    return Labelled(
+        [text for text, _, _ in sentences],
+        [quote for _, quote, _ in sentences],
+        [label for _, _, label in sentences],
+        [1.0] * written + [CORPUS_WEIGHT] * len(target.corpus),
+    )
 
 
 def learn_head(embeddings: torch.Tensor, labels: Sequence[str], weights: Sequence[float] | None = None) -> Head:
@@ -222,8 +267,8 @@ def target_head(folder: Path, name: str, target: Target, on_training: Callable[[
         return load_head(cached, version, target, encoder)
     if on_training:
         on_training()
-    texts, labels, weights = target_sentences(target)
-    head = learn_head(encoder.embed(texts), labels, weights)
+    sentences = target_sentences(target)
+    head = sentences.head(encoder)
     cached.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=cached.parent, prefix=f".{cached.name}.", suffix=".tmp"))
     try:
@@ -231,7 +276,7 @@ def target_head(folder: Path, name: str, target: Target, on_training: Callable[[
             "version": version,
             "target": target.name,
             "base_model": name,
-            "examples": len(texts),
+            "examples": len(sentences.texts),
             "recipe": RECIPE_VERSION,
         }
         save_head(staging, head, encoder, info)

@@ -10,8 +10,9 @@ A target file (YAML or TOML) has:
   never taken from one article;
 - ``corpus`` (optional): a JSON-lines file, its path relative to the target file, of quotes labelled in annotated
   articles, as the stance model reads them (the quote with its cue and sentence) with people's names replaced:
-  ``{"text": ..., "label": ..., "set": ...}`` per line, ``set`` naming the article set each came from
-  (``tools/build_corpus.py`` writes one from gold-annotated sets). It is learned from with the examples.
+  ``{"text": ..., "label": ..., "set": ..., "quote": [start, end]}`` per line, ``set`` naming the article set each
+  came from and ``quote`` (optional) where the quote is in the text (``tools/build_corpus.py`` writes one from
+  gold-annotated sets). It is learned from with the examples.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import yaml
 
 from ..data import STANCE_LABELS
 from ..errors import UserError, first_line
+from ..extract.layout import squeeze
 
 DEFAULT_TARGET = "s400.yaml"
 SIDES = ("favor", "against")  # the labels a speaker's side can lean to; "none" is about the quote, not the speaker
@@ -40,6 +42,7 @@ class CorpusQuote:
     text: str
     label: str
     set: str = ""
+    quote: tuple[int, int] | None = None  # where the quote is in ``text``; None: all of it
 
 
 @dataclass(frozen=True)
@@ -54,15 +57,15 @@ class Target:
     corpus: tuple[CorpusQuote, ...] = ()
     digest: str = ""
 
-    def labelled_sentences(self) -> list[tuple[str, str]]:
-        """(sentence, label) for every statement, example and corpus quote: what the default classifier learns
-        from."""
+    def labelled_sentences(self) -> list[tuple[str, tuple[int, int] | None, str]]:
+        """(sentence, where its quote is, label) for every statement, example and corpus quote: what the default
+        classifier learns from. A written statement is all quote."""
         written = [
-            (sentence, label)
+            (sentence, None, label)
             for label in STANCE_LABELS
             for sentence in (*self.statements[label], *self.examples.get(label, ()))
         ]
-        return written + [(quote.text, quote.label) for quote in self.corpus]
+        return written + [(quote.text, quote.quote, quote.label) for quote in self.corpus]
 
     def without_sets(self, names: Collection[str]) -> Target:
         """This target without the corpus quotes of the named article sets, so that those sets can be scored as
@@ -108,11 +111,30 @@ def _read_corpus(source: Path, value: object) -> tuple[tuple[CorpusQuote, ...], 
             or not _nonempty_text(row.get("text"))
             or row.get("label") not in STANCE_LABELS
             or not isinstance(row.get("set", ""), str)
+            or not _quote_offsets(row.get("quote"), row.get("text"))
         ):
             labels = "/".join(STANCE_LABELS)
-            raise UserError(f'corpus {path}, line {number}: expected {{"text": ..., "label": {labels}, "set": ...}}')
-        quotes.append(CorpusQuote(" ".join(row["text"].split()), row["label"], row.get("set", "")))
+            raise UserError(
+                f'corpus {path}, line {number}: expected {{"text": ..., "label": {labels}, "set": ..., '
+                '"quote": [start, end] (optional: where the quote is in the text)}'
+            )
+        text, quote = squeeze(row["text"], 0, len(row["text"]), row.get("quote") or (0, len(row["text"])))
+        quotes.append(
+            CorpusQuote(text, row["label"], row.get("set", ""), quote if row.get("quote") is not None else None)
+        )
     return tuple(quotes), hashlib.sha256(raw).hexdigest()
+
+
+def _quote_offsets(value: object, text: object) -> bool:
+    """Absent, or [start, end] character offsets of a non-empty part of ``text``."""
+    if value is None:
+        return True
+    return (
+        isinstance(value, list)
+        and len(value) == 2
+        and all(type(offset) is int for offset in value)
+        and 0 <= value[0] < value[1] <= len(str(text))
+    )
 
 
 def _read_target_file(path: Path) -> tuple[object, str]:
