@@ -26,6 +26,7 @@ from .lexicon import (
     COGNITION_FORMS,
     CONNECTORS,
     DETERMINERS,
+    DISCOURSE_ASIDES,
     FINITE_MARKERS,
     FUNCTION_WORDS,
     INVERTIBLE,
@@ -109,6 +110,9 @@ CLAUSE_CUT_RE = re.compile(
 WH_CLAUSE_RE = re.compile(r"\b(?:whether|if|why|how|what|when|where|who|which)\b")
 # "said A, and that B": the second clause of a coordinated report (the comma may sit inside the marks).
 COORDINATED_THAT_RE = re.compile("(?:,[”\"’']?|[”\"’'],)\\s+and\\s+(?:also\\s+)?that\\s+")
+_ASIDE = "|".join(re.escape(aside).replace(r"\ ", r"\s+") for aside in DISCOURSE_ASIDES)
+ASIDE_AFTER_CUE_RE = re.compile(rf",\s*(?:{_ASIDE})\s*,\s*", re.IGNORECASE)  # "stressed, however, that"
+ASIDE_BEFORE_CUE_RE = re.compile(rf",\s*(?:{_ASIDE})\s*,\s*$", re.IGNORECASE)  # "X, in turn, stated"
 DANGLING_TAIL_RE = re.compile(r"(?:[,;]?\s+(?:and|but|while|whereas|or))+\s*$")
 MAX_CLAUSE = 1000  # a reported clause is at most this long (bounds the work on text without sentence ends)
 
@@ -210,6 +214,8 @@ def content_after(text: str, cue_end: int, sentence_end: int, verb: str) -> tupl
     if verb in WH_CUE_FORMS:  # "asked (reporters) whether ...": only an indirect question, never a bare object
         wh = WH_CLAUSE_RE.search(text, pos, min(sentence_end, pos + 60))
         return (wh.start(), True) if wh and not re.search(r"[,;:\"“”]", text[pos : wh.start()]) else None
+    if aside := ASIDE_AFTER_CUE_RE.match(text, pos):
+        return content_after(text, aside.end(), sentence_end, verb)
     if text[pos] in ":,":
         after = strip_span(text, pos + 1, sentence_end)[0]
         if after < sentence_end and (text[pos] == ":" or text[after] in QUOTE_OPENERS + SINGLE_OPENERS):
@@ -311,6 +317,8 @@ def sentence_candidates(text: str, para: Paragraph, sentence: tuple[int, int]) -
             mention = last_mention or sentence_subject(text, clause_start, s_end)
         elif word == "who":  # "the ambassador, X, who told reporters that ..."
             mention = np_before(text, s_start, word_start)
+        elif aside := ASIDE_BEFORE_CUE_RE.search(lead):  # "X, in turn, stated": X
+            mention = np_before(text, s_start, s_start + aside.start())
         else:
             mention = None if lead.endswith(",") and verb in PARTICIPLE_CUES else np_before(text, s_start, m.start())
         if verb in PARTICIPLE_CUES:  # "..., after the airline cut its forecast, saying B": that clause's subject

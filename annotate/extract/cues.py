@@ -24,7 +24,7 @@ def _cue_re(words: set[str]) -> re.Pattern[str]:
     return re.compile(
         r"\b(?:(?:was|were|is|are|has been|have been|had been)\s+(?:quoted|cited)"
         r"(?:\s+by\s+[^,.;:\n]{1,60}?)?\s+as\s+saying"
-        r"|according\s+to|in\s+(?:his|her|their)\s+(?:view|opinion)"
+        r"|according\s+to|in\s+(?:his|her|their|its)\s+(?:view|opinion|words)"
         # "the agency quoted X as saying": X, named before the cue, is the source
         r"|(?<=\s)as\s+saying"
         # "..., per a White House readout": "per" is a cue only before a determined source after a comma

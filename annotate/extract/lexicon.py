@@ -176,11 +176,47 @@ LY_NOUNS = {"assembly", "family", "ally", "rally", "supply", "monopoly", "anomal
 # Words that turn a cue into a non-speech use (passive, negation, infinitive, noun).
 BLOCKING_BEFORE = set("was were is are be been being not never to the an a declined refused".split())
 # Capitalised words that start a clause but are no name ("In March, ...", "On Tuesday ...").
+# Words that open a noun phrase ("Many analysts", "Some officials"): a subject, though never part of a name.
+QUANTIFIERS = set("few many most some any each every all such both either neither".split())
 CAPITALISED_NON_NAMES = set(
     "On In At After Before During Meanwhile But And However Separately Also Last Earlier Later While When As "
     "Despite Since This That These Those Then Yet Still Now Today Yesterday Tonight Thus So If Although Though "
     "Monday Tuesday Wednesday Thursday Friday Saturday Sunday It He She They We I There Here What Why How Where "
-    "Who Read More Asked Speaking Following".split()
+    "Who Read More Asked Speaking Following Whether Unless Because Once Until Whereas Whatever Whoever Or Nor "
+    "Instead Otherwise Perhaps Indeed Moreover Furthermore Nonetheless Nevertheless Even Only "
+    "Not".split()
+) | {word.capitalize() for word in QUANTIFIERS}
+# Discourse asides set off by commas around a cue ("X, in turn, said", "X stressed, however, that"): no part of
+# the subject or of the content.
+DISCOURSE_ASIDES = (
+    "however",
+    "though",
+    "too",
+    "also",
+    "meanwhile",
+    "moreover",
+    "furthermore",
+    "in turn",
+    "for his part",
+    "for her part",
+    "for its part",
+    "for their part",
+    "again",
+    "once again",
+    "in addition",
+    "nonetheless",
+    "nevertheless",
+    "instead",
+    "in particular",
+    "by contrast",
+    "in contrast",
+    "at the same time",
+    "in response",
+    "in reply",
+    "likewise",
+    "similarly",
+    "still",
+    "separately",
 )
 TIME_WORDS = set(
     "on in at during last this late early earlier later next yesterday today tonight recently previously "
@@ -232,7 +268,9 @@ ORG_WORDS = set(
     "Organization Organisation Institute University Alliance Service News Times Post Journal Interest Network "
     "Press Media Television TV Radio Daily Herald Tribune Foundation Association Federation Republic Kingdom "
     "States Nations Kremlin Pentagon Embassy Center Centre Academy Authority Bureau Fund Board Coalition Front "
-    "Movement Industries Systems Airlines Holdings Technologies Reuters Magazine Newspaper Agency Cabinet".split()
+    "Movement Industries Systems Airlines Holdings Technologies Reuters Magazine Newspaper Agency Cabinet "
+    "Securities Capital Partners Associates Advisors Advisers Advisory Consulting Investments Markets Analytics "
+    "Strategies Economics Aerospace".split()
 )
 ORG_PREPOSITIONS = {"on", "of", "for", "at"}
 GENDERED_TITLES = {

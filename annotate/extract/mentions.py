@@ -25,6 +25,7 @@ from .lexicon import (
     POSSESSIVE_PRONOUNS,
     PREPOSITIONS,
     PRONOUNS,
+    QUANTIFIERS,
     ROLE_WORDS,
     TIME_WORDS,
     TITLE_WORDS,
@@ -361,7 +362,13 @@ def sentence_subject(text: str, start: int, end: int) -> tuple[int, int] | None:
     head = text[start : min(end, start + 80)]
     comma = head.find(",")
     first = head.split(maxsplit=1)[0] if head.strip() else ""
-    if 0 < comma < 60 and (bare_word(first) in CAPITALISED_NON_NAMES or first.lower() in TIME_WORDS):
+    # "She left early, adding ..." and "Many analysts, however, argue ...": a pronoun or quantifier is the subject
+    opens_subject = bare_word(first).lower() in PRONOUNS | QUANTIFIERS
+    if (
+        0 < comma < 60
+        and not opens_subject
+        and (bare_word(first) in CAPITALISED_NON_NAMES or first.lower() in TIME_WORDS)
+    ):
         start = strip_span(text, start + comma + 1, end)[0]
     return np_after(text, start, end)
 

@@ -28,8 +28,16 @@ NON_SPEAKER_LABELS = set(
     # the programme's own voice, which reads the news rather than being quoted in it
     + "PRESENTER ANCHOR HOST NEWSREADER REPORTER CORRESPONDENT INTERVIEWER MODERATOR NARRATOR VOICEOVER".split()
 ) | {"EDITOR'S NOTE", "EDITOR’S NOTE", "READ MORE"}
+# A naming verb and what it names right before a quoted phrase: 'called the plan "', 'described it as "'.
+# Not "so-called" (a scare quote) nor "called on / for" (an appeal, not a name).
+CALLED_RE = re.compile(
+    r"(?<!-)\b(?P<verb>call(?:s|ed|ing)?|describ(?:es|ed|ing|e)|dub(?:s|bed|bing)?|brand(?:s|ed|ing)?"
+    r"|label(?:s|led|ed|ling|ing)?)\s+(?!(?:on|upon|for|off|up|in|back|out)\b)"
+    r"(?:[^.;:!?\"“”‘’,]{1,50}?\s+)?(?:as\s+)?$",
+    re.IGNORECASE,
+)
 # A broadcast script's marker before the speaker it plays ("CLIP - NAME, TITLE: ...").
-CLIP_MARKER_RE = re.compile(r"(?:CLIP|SOUNDBITE|SOT|AUDIO|VIDEO|ACTUALITY)\s*[-–—:]\s*")
+CLIP_MARKER_RE = re.compile(r"(?:CLIP|SOUNDBITE|SOT|AUDIO|VIDEO|ACTUALITY)\s*[-–—:,]\s*")
 CONJUNCTION_OPENING_RE = re.compile(r"^(?:And|But|So|Then|Yet)\s+")
 # "'...,' the defence minister, X, said": a description before the name set off by commas.
 SET_OFF_DESCRIPTION_RE = re.compile(r"[\s,]*(?:the|a|an|his|her|its|their|[A-Z][\w'’.-]*)\s[^.!?;:\"“”‘’]{0,80},\s*")
@@ -96,6 +104,25 @@ def speaker_turn(text: str, para: Paragraph) -> tuple[tuple[int, int], tuple[int
     if text[slice(*content)].isupper():  # "ANKARA: NOT NEGOTIABLE" heads a section of a round-up
         return None
     return m.span("label"), content
+
+
+def called_by(text: str, para: Paragraph, region: Region) -> tuple[Span, tuple[int, int]] | None:
+    """The naming verb right before a quoted phrase ('called the plan "..."', 'described it as "..."') and the
+    verb's subject: the sentence's after "and" or a participle ('... and called it "..."', ', calling it "..."')."""
+    k = bisect_right(para.sentences, region.outer_start, key=lambda sentence: sentence[0]) - 1
+    if k < 0:
+        return None
+    start = para.sentences[k][0]
+    m = CALLED_RE.search(text, max(start, region.outer_start - 80), region.outer_start)
+    if m is None or region_at(m.start(), para.regions) is not None:
+        return None
+    verb = Span(m.start(), m.start() + len(m.group("verb")), m.group("verb"))
+    lead = text[start : verb.start].rstrip()
+    if lead.endswith(",") and verb.text.lower().endswith("ing") or lead.lower().endswith((" and", " but")):
+        mention = sentence_subject(text, start, verb.start)
+    else:
+        mention = np_before(text, start, verb.start)
+    return (verb, mention) if identifiable(text, mention) else None
 
 
 def is_scare_quote(text: str, region: Region) -> bool:

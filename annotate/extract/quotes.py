@@ -12,6 +12,7 @@ from .layout import Layout, Paragraph, regions_between
 from .lexicon import SOURCE_PREPOSITIONS
 from .mentions import identifiable
 from .passages import (
+    called_by,
     colon_introduction,
     colon_lead_in,
     direct_attribution,
@@ -23,6 +24,7 @@ from .passages import (
     stands_alone,
 )
 from .rules import (
+    CALLED_QUOTE,
     COLON_INTRODUCTION,
     COLON_LEAD_IN,
     CUE_BEFORE_QUOTE,
@@ -77,6 +79,8 @@ def _paragraph_quotes(text: str, para: Paragraph, floating_allowed: bool) -> lis
             cue, mention = attribution
             quotes.append(QUOTE_THEN_CUE.quote(text, region.start, region.end, "direct", cue, mention, region.balanced))
             first_end = min(first_end, region.end)
+        elif (named := called_by(text, para, region)) is not None:
+            quotes.append(CALLED_QUOTE.quote(text, region.start, region.end, "direct", *named, region.balanced))
         elif not is_scare_quote(text, region) and stands_alone(text, para, region):
             introduced_by = colon_introduction(text, para, region)
             if introduced_by is not None:

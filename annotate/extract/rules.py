@@ -70,8 +70,21 @@ CUE_THAT = rule(
     "cue-that",
     0.8,
     """A subject, a speech cue, then the reported clause introduced by "that", a colon or a quotation mark; the
-    listener of tell-like cues and time or manner adjuncts may stand between the cue and "that". A clause holding a
-    partial quotation is mixed.""",
+    listener of tell-like cues and time or manner adjuncts may stand between the cue and "that", and a discourse
+    aside set off by commas on either side of the cue ("X, in turn, said", "stressed, however, that"). A clause
+    holding a partial quotation is mixed.""",
+    Example(  # a participle's subject is the sentence's, a pronoun included
+        "Mayor Ada Berg spoke first. She left early, adding that the talks would go on.",
+        "the talks would go on",
+        "indirect",
+        "Ada Berg",
+    ),
+    Example(
+        "Karin Lund, in turn, stressed, however, that the plant would stay open.",
+        "the plant would stay open",
+        "indirect",
+        "Karin Lund",
+    ),
     Example(
         "The finance minister said on Tuesday that inflation would fall next year.",
         "inflation would fall next year",
@@ -200,12 +213,19 @@ ACCORDING_TO_TRAILING = rule(
 IN_VIEW = rule(
     "in-view",
     0.7,
-    """ "In his view, CONTENT.": a sentence-opening opinion frame whose possessive is the source.""",
+    """ "In his view, CONTENT." / "In her words, CONTENT.": a sentence-opening opinion frame whose possessive is the
+    source.""",
     Example(
         "Karl Meyer runs the bakery. In his view, the new tax will close half the shops in town.",
         "the new tax will close half the shops in town",
         "indirect",
         "Karl Meyer",
+    ),
+    Example(
+        'Mayor Ada Berg spoke last. In her words, the plan "will empty the valley."',
+        'the plan "will empty the valley."',
+        "mixed",
+        "Ada Berg",
     ),
 )
 
@@ -230,6 +250,24 @@ QUOTE_THEN_CUE = rule(
         "mayor",
     ),
     Example('"Nobody asked us," said Tom Reyes, a fisherman.', "Nobody asked us,", "direct", "Tom Reyes"),
+)
+CALLED_QUOTE = rule(
+    "called-quote",
+    0.8,
+    """A quoted phrase the source calls something by: 'X called the plan "a disaster"', 'described the test as
+    "a provocation"', 'dubbed it "a gamble"': the phrase is the source's direct quote.""",
+    Example(
+        'Union leader Ana Ruiz called the plan "a betrayal of every worker" on Monday.',
+        "a betrayal of every worker",
+        "direct",
+        "Ana Ruiz",
+    ),
+    Example(
+        'The mayor toured the site and described the closure as "a blow to the valley."',
+        "a blow to the valley.",
+        "direct",
+        "mayor",
+    ),
 )
 FOLLOW_ON = rule(
     "follow-on-quote",
@@ -258,7 +296,8 @@ COLON_INTRODUCTION = rule(
     "colon-introduction",
     0.85,
     """A passage after a colon in its sentence, the words before the colon naming the source without a cue:
-    'Deputy mayor Ana Ruiz: "..."', 'The minister was blunt: "..."', 'The ministry issued a statement: "..."'.""",
+    'Deputy mayor Ana Ruiz: "..."', 'The minister was blunt: "..."', 'The ministry issued a statement: "..."', a
+    broadcast clip's 'CLIP, ANA RUIZ: "..."'.""",
     Example(
         'The rail strike went on.\n\nUnion leader Ana Ruiz was blunt: "We will not go back for less."',
         "We will not go back for less.",
@@ -267,6 +306,12 @@ COLON_INTRODUCTION = rule(
     ),
     Example(
         'Talks stalled again.\n\nDeputy mayor Tom Reyes: "Nobody asked us."', "Nobody asked us.", "direct", "Tom Reyes"
+    ),
+    Example(  # a broadcast transcript's clip marker before the name
+        'The strike went on.\n\nCLIP, ANA RUIZ (via interpreter): "We will not go back."',
+        "We will not go back.",
+        "direct",
+        "Ana Ruiz",
     ),
 )
 SPEAKER_TURN = rule(
@@ -280,6 +325,14 @@ SPEAKER_TURN = rule(
         "Port authority briefing with spokeswoman Ana Ruiz.\n\n"
         "MS RUIZ: Good morning. The harbour reopens on Friday.\n\nQ: Is it safe?\n\n"
         "MS RUIZ: It is safe, and the inspectors agree.",
+        "It is safe, and the inspectors agree.",
+        "direct",
+        "Ana Ruiz",
+    ),
+    Example(  # an answer is the briefer's, not the person the question quoted
+        "Port authority briefing with spokeswoman Ana Ruiz.\n\nMS RUIZ: The harbour reopens on Friday.\n\n"
+        'Q: The mayor said on Monday that the harbour was "a danger to everyone." Is it?\n\n'
+        "A: It is safe, and the inspectors agree.",
         "It is safe, and the inspectors agree.",
         "direct",
         "Ana Ruiz",

@@ -33,6 +33,7 @@ from .lexicon import (
     TITLE_WORDS,
 )
 from .mentions import AGE_RE, ARTICLE_SURNAME_RE, PARTITIVE_RE, PARTY_TAG_RE, bare_word, is_capitalised, np_before
+from .rules import SPEAKER_TURN
 
 # "X issued a statement", "X posted on social media", "X wrote in a letter": the issuer of a document cited later.
 ISSUED_RE = re.compile(
@@ -374,6 +375,10 @@ def _describe_run(text: str, tokens, i: int, j: int, words: list[str]) -> NameRu
     )
 
 
+# A personal name set off by commas right after a description ("a spokesman for the embassy, Kaan Tezerdi,").
+APPOSITIVE_NAME_RE = re.compile(r",\s+([A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){1,3}),")
+
+
 def resolve(index: EntityIndex, speaker: Speaker, previous: list[Speaker], follows_quote: bool = False) -> str:
     """The canonical name for a source mention (``follows_quote``: the mention comes after its quote)."""
     words = [bare_word(w) for w in speaker.text.split()]
@@ -403,6 +408,12 @@ def resolve(index: EntityIndex, speaker: Speaker, previous: list[Speaker], follo
         return next(groups, speaker.text)
     if "and" in lowered or "&" in lowered:
         return speaker.text
+    # "A spokesman for the embassy, Kaan Tezerdi, said": the name the description is in apposition to
+    described_role = any(w.lower() in PERSON_ROLES or w in TITLE_WORDS for w in words)
+    if described_role and (named := APPOSITIVE_NAME_RE.match(index.text, speaker.end)):
+        person = _person_part(named.group(1).split())
+        if len(person) >= 2 and not any(w in ORG_WORDS for w in person):
+            return index.canonical(person)
     head = lowered[-1]
     if head.rpartition("-")[2] in PERSON_ROLES:  # "vice-president", "co-founder"
         head = head.rpartition("-")[2]
@@ -431,6 +442,8 @@ def resolve(index: EntityIndex, speaker: Speaker, previous: list[Speaker], follo
             or (None if follows_quote else index.person_opening_after(speaker.end))
             # or the one the previous paragraph named ("... Ryabkov said.\n"We ...," the senior diplomat said")
             or index.person_before(speaker.start, since=_previous_paragraph_start(index.text, paragraph))
+            # or the person who spoke in the previous paragraph ('X spoke. "A," he said. "B," the veteran said.')
+            or _person_spoke_since(index, previous, _previous_paragraph_start(index.text, paragraph))
             or _as_written(speaker)
         )
     if head in ISSUED_DOCUMENTS and lowered[0] in DETERMINERS and len(words) <= 3:
@@ -511,6 +524,13 @@ def _same_description(speaker: Speaker, head: str, previous: list[Speaker]) -> s
     return None
 
 
+def _person_spoke_since(index: EntityIndex, previous: list[Speaker], since: int) -> str | None:
+    """The last speaker, if a person the text names and quoted from ``since`` on."""
+    if previous and previous[-1].start >= since and _key(previous[-1].name.split()[-1]) in index.persons:
+        return previous[-1].name
+    return None
+
+
 def _paragraph_start(text: str, pos: int) -> int:
     return max(text.rfind("\n", max(0, pos - PARAGRAPH_REACH), pos) + 1, pos - PARAGRAPH_REACH)
 
@@ -560,13 +580,18 @@ def attribute_speakers(layout: Layout, quotes: list[Quote]) -> None:
     own (a follow-on quoted paragraph) the previous quote's speaker."""
     index = EntityIndex.build(layout, quotes)
     resolved: list[Speaker] = []
+    answering: Speaker | None = None  # who speaks the transcript's labelled turns, as far as the last one
     for quote in quotes:
+        turn = quote.rule == SPEAKER_TURN.name
         if quote.speaker is None:
-            if resolved:
-                last = resolved[-1]
+            # An "A:" turn answers for the transcript's speaker, not for whoever the question quoted.
+            last = answering if turn and answering else resolved[-1] if resolved else None
+            if last is not None:
                 quote.speaker = Speaker(last.start, last.end, last.text, last.name)
             else:  # an interview's opening quotation: the person the text has just introduced
                 quote.speaker = index.mention_before(quote.start)
+            answering = quote.speaker if turn else answering
             continue
         quote.speaker.name = resolve(index, quote.speaker, resolved, quote.speaker.start >= quote.end)
         resolved.append(quote.speaker)
+        answering = quote.speaker if turn else answering
