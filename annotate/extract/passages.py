@@ -36,6 +36,8 @@ CALLED_RE = re.compile(
     r"(?:[^.;:!?\"“”‘’,]{1,50}?\s+)?(?:as\s+)?$",
     re.IGNORECASE,
 )
+CALLED_MIN_WORDS = 2
+RELATIVE_SUBJECT_RE = re.compile(r"\b(?:that|which|whom)\s+(?:\S+\s+){0,2}\S+$", re.IGNORECASE)
 # A broadcast script's marker before the speaker it plays ("CLIP - NAME, TITLE: ...").
 CLIP_MARKER_RE = re.compile(r"(?:CLIP|SOUNDBITE|SOT|AUDIO|VIDEO|ACTUALITY)\s*[-–—:,]\s*")
 CONJUNCTION_OPENING_RE = re.compile(r"^(?:And|But|So|Then|Yet)\s+")
@@ -116,8 +118,14 @@ def called_by(text: str, para: Paragraph, region: Region) -> tuple[Span, tuple[i
     m = CALLED_RE.search(text, max(start, region.outer_start - 80), region.outer_start)
     if m is None or region_at(m.start(), para.regions) is not None:
         return None
+    phrase = text[region.start : region.end].split()
+    # a nickname ('call the striker "The Rocket"') or a one-word term ('called the offer an "insult"') is no quote
+    if len(phrase) < CALLED_MIN_WORDS or all(word[0].isupper() for word in phrase):
+        return None
     verb = Span(m.start(), m.start() + len(m.group("verb")), m.group("verb"))
     lead = text[start : verb.start].rstrip()
+    if RELATIVE_SUBJECT_RE.search(lead):  # "a move that unions described as ...": the writer's aside
+        return None
     if lead.endswith(",") and verb.text.lower().endswith("ing") or lead.lower().endswith((" and", " but")):
         mention = sentence_subject(text, start, verb.start)
     else:
