@@ -27,6 +27,7 @@ from .lexicon import (
     CONNECTORS,
     DETERMINERS,
     DISCOURSE_ASIDES,
+    DOCUMENT_SOURCES,
     FINITE_MARKERS,
     FUNCTION_WORDS,
     INVERTIBLE,
@@ -47,6 +48,7 @@ from .mentions import (
     SOURCE_MODIFIER_RE,
     WordKind,
     bare_word,
+    is_capitalised,
     np_after,
     np_before,
     sentence_subject,
@@ -113,6 +115,14 @@ COORDINATED_THAT_RE = re.compile("(?:,[”\"’']?|[”\"’'],)\\s+and\\s+(?:al
 _ASIDE = "|".join(re.escape(aside).replace(r"\ ", r"\s+") for aside in DISCOURSE_ASIDES)
 ASIDE_AFTER_CUE_RE = re.compile(rf",\s*(?:{_ASIDE})\s*,\s*", re.IGNORECASE)  # "stressed, however, that"
 ASIDE_BEFORE_CUE_RE = re.compile(rf",\s*(?:{_ASIDE})\s*,\s*$", re.IGNORECASE)  # "X, in turn, stated"
+# After a document named as a source, who made it: "(published last month) by X".
+DOCUMENT_MAKER_RE = re.compile(
+    r"(?:\s+(?:published|released|issued|conducted|commissioned|prepared|compiled)\b[^,.;:]{0,40}?)?\s+by\s+"
+)
+MAKER_END_RE = re.compile(r"[,;:.!?]|\s(?:which|who|that)\s|$")
+MAX_MAKER_WORDS = 8
+# A source's name in apposition that ends the sentence: "according to its maker, Almaz-Antey."
+APPOSITIVE_SOURCE_RE = re.compile(r",\s+([A-Z][\w'’&.-]*(?:\s+[A-Z][\w'’&.-]*){0,4})\s*[.!?]?\s*$")
 DANGLING_TAIL_RE = re.compile(r"(?:[,;]?\s+(?:and|but|while|whereas|or))+\s*$")
 MAX_CLAUSE = 1000  # a reported clause is at most this long (bounds the work on text without sentence ends)
 
@@ -423,6 +433,10 @@ def _according_to(text: str, para: Paragraph, start: int, end: int, cue: Span) -
     modifier = modifier if modifier and modifier.start() <= source[1] else None
     if modifier:
         source = strip_span(text, source[0], modifier.start())
+    if (maker := _document_maker(text, source, end)) != source:
+        source, modifier = maker, True  # what follows the maker's name modifies it
+    elif not modifier and (named := APPOSITIVE_SOURCE_RE.match(text, source[1], end)):
+        source = (named.start(1), named.end(1))  # "according to its maker, Almaz-Antey."
     lead = text[start : cue.start].strip()
     if not lead:
         comma = text.find(",", source[1], end)
@@ -442,6 +456,23 @@ def _according_to(text: str, para: Paragraph, start: int, end: int, cue: Span) -
     ):
         return _before_cue(text, start, comma, cue, source, ACCORDING_TO_TRAILING)
     return []
+
+
+def _document_maker(text: str, source: tuple[int, int], end: int) -> tuple[int, int]:
+    """The maker of a document named as the source: "a report published last month by X" -> X, "a Congressional
+    Research Service report" -> Congressional Research Service; any other source as it is."""
+    words = list(WORD_RE.finditer(text, *source))
+    head = next((k for k, w in enumerate(words) if bare_word(w.group()).lower() in DOCUMENT_SOURCES), None)
+    if head is None:
+        return source
+    words = words[: head + 1]  # "a survey published last month": the document ends at its head
+    maker = DOCUMENT_MAKER_RE.match(text, words[-1].end(), min(end, words[-1].end() + 80))
+    if maker:  # the maker's name runs to the next comma or clause ("by an Ankara polling firm, which ...")
+        named = strip_span(text, maker.end(), MAKER_END_RE.search(text, maker.end(), end + 1).start())
+        if 0 < len(text[named[0] : named[1]].split()) <= MAX_MAKER_WORDS:
+            return named
+    names = [w for w in words[:-1] if is_capitalised(bare_word(w.group()))]
+    return (names[0].start(), names[-1].end()) if names else (source[0], words[-1].end())
 
 
 def _in_view(text: str, para: Paragraph, start: int, end: int, cue: Span) -> list[Candidate]:

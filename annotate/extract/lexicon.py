@@ -148,7 +148,8 @@ UNIDENTIFIABLE = set(
 SOURCE_PREPOSITIONS = {"according to", "per"}
 # Documents that speak for their authors.
 DOCUMENT_SOURCES = set(
-    "filing filings statement statements document documents survey poll study census readout readouts".split()
+    "filing filings statement statements document documents survey surveys poll polls study studies census readout "
+    "readouts report reports analysis assessment memo audit estimates".split()
 )
 # Documents a person or organisation issues, which "say" what their issuer says ("the statement said").
 ISSUED_DOCUMENTS = set(

@@ -191,23 +191,43 @@ ACCORDING_TO_LEADING = rule(
     "according-to-leading",
     0.75,
     """ "According to X, CONTENT." at the start of a sentence; X must be identifiable (a name, a role, a
-    document), not "sources".""",
+    document), not "sources". A document's maker is the source ("a report published by X", "a Harbour Board
+    study").""",
     Example(
         "According to the port authority, the ship will dock on Sunday.",
         "the ship will dock on Sunday",
         "indirect",
         "port authority",
     ),
+    Example(
+        "According to a Harbour Board study published in May, the channel must be dredged.",
+        "the channel must be dredged",
+        "indirect",
+        "Harbour Board",
+    ),
 )
 ACCORDING_TO_TRAILING = rule(
     "according-to-trailing",
     0.75,
-    """ "CONTENT, according to X." or "CONTENT, per X." at the end of a sentence.""",
+    """ "CONTENT, according to X." or "CONTENT, per X." at the end of a sentence; X may be named in apposition
+    ("according to its builder, Y.") or be the maker of a document ("a survey conducted by Y").""",
     Example(
         "The ship will dock on Sunday, according to the port authority.",
         "The ship will dock on Sunday",
         "indirect",
         "port authority",
+    ),
+    Example(
+        "Most residents back the plan, according to a survey conducted in March by the pollster Vox Terra.",
+        "Most residents back the plan",
+        "indirect",
+        "Vox Terra",
+    ),
+    Example(
+        "The ferry can carry 900 cars, according to its builder, Nordyard.",
+        "The ferry can carry 900 cars",
+        "indirect",
+        "Nordyard",
     ),
 )
 IN_VIEW = rule(
