@@ -25,6 +25,7 @@ from .lexicon import (
     AUXILIARIES,
     COGNITION_FORMS,
     CONNECTORS,
+    CUE_FORMS,
     DETERMINERS,
     DISCOURSE_ASIDES,
     DOCUMENT_SOURCES,
@@ -119,6 +120,7 @@ ASIDE_BEFORE_CUE_RE = re.compile(rf",\s*(?:{_ASIDE})\s*,\s*$", re.IGNORECASE)  #
 DOCUMENT_MAKER_RE = re.compile(
     r"(?:\s+(?:published|released|issued|conducted|commissioned|prepared|compiled)\b[^,.;:]{0,40}?)?\s+by\s+"
 )
+MAIN_VERB_AFTER_COMMA_RE = re.compile(r",\s+(?:[a-z]+ly\s+)?(?P<verb>[a-z]+)\b")
 MAKER_END_RE = re.compile(r"[,;:.!?]|\s(?:which|who|that)\s|$")
 MAX_MAKER_WORDS = 8
 # A source's name in apposition that ends the sentence: "according to its maker, Almaz-Antey."
@@ -325,8 +327,11 @@ def sentence_candidates(text: str, para: Paragraph, sentence: tuple[int, int]) -
         word, word_start = word_before_cue(text, s_start, m.start())
         if word in ("and", "but"):  # "X said A but warned that B", "X criticised the plan and said B"
             mention = last_mention or sentence_subject(text, clause_start, s_end)
-        elif word == "who":  # "the ambassador, X, who told reporters that ..."
-            mention = np_before(text, s_start, word_start)
+        elif word == "who":  # "the ambassador, X, who told reporters that ...", "X, who had said ..."
+            before_who = text[s_start:word_start].rstrip()
+            mention = np_before(text, s_start, word_start) or (
+                np_before(text, s_start, s_start + len(before_who) - 1) if before_who.endswith(",") else None
+            )
         elif aside := ASIDE_BEFORE_CUE_RE.search(lead):  # "X, in turn, stated": X
             mention = np_before(text, s_start, s_start + aside.start())
         else:
@@ -356,7 +361,10 @@ def sentence_candidates(text: str, para: Paragraph, sentence: tuple[int, int]) -
             that_only = verb in THAT_ONLY_FORMS or NOMINAL_CUE_RE.fullmatch(verb)
             if that_only and not introduced and not _starts_with_finite_verb_phrase(text, start):
                 continue
-            start, end = trim_content(text, start, cut_point(text, start, min(s_end, start + MAX_CLAUSE), para.regions))
+            stop = cut_point(text, start, min(s_end, start + MAX_CLAUSE), para.regions)
+            if word == "who":  # "X, who had said A, said on Sunday B": the relative clause ends before the main cue
+                stop = _relative_clause_end(text, start, stop, para.regions)
+            start, end = trim_content(text, start, stop)
             # after a coordinated cue ("... and had added shifts"), the verb is as often an ordinary one
             relaxed = verb in RELAXED_FORMS and word not in ("and", "but")
             if end <= start or (not introduced and not is_finite_clause(text, start, end, relaxed)):
@@ -456,6 +464,18 @@ def _according_to(text: str, para: Paragraph, start: int, end: int, cue: Span) -
     ):
         return _before_cue(text, start, comma, cue, source, ACCORDING_TO_TRAILING)
     return []
+
+
+def _relative_clause_end(text: str, start: int, end: int, regions: list[Region]) -> int:
+    """Where a report inside a relative clause ends: at the comma before the main clause's verb ("who had said A,
+    said on Sunday ...", "who said A, was booed"), if there is one."""
+    for m in MAIN_VERB_AFTER_COMMA_RE.finditer(text, start, end):
+        word = m.group("verb").lower()
+        if region_at(m.start(), regions) is None and (
+            word in FINITE_MARKERS or word in CUE_FORMS or word.endswith("ed")
+        ):
+            return m.start()
+    return end
 
 
 def _document_maker(text: str, source: tuple[int, int], end: int) -> tuple[int, int]:

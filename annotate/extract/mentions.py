@@ -287,6 +287,9 @@ def _skip_appositive(tokens: list[tuple[int, int, str]], comma: int) -> int | No
                 return j - 1 if outer is None and _party_tag_in_parentheses(tokens[j][2]) else outer
             if looks_appositive and word_kind(name) in (WordKind.NAME, WordKind.ROLE):
                 return j
+            # two asides in a row: "X, the assistant secretary of state, who testified ..., told": X
+            if looks_appositive and first in ("who", "whose", "which") and (outer := _skip_appositive(tokens, j)):
+                return outer
             if not looks_appositive and capitalised_segment and is_capitalised(name):
                 continue  # a list inside a name ("the Health, Labor and Pensions Committee")
             return None

@@ -129,9 +129,16 @@ CUE_CLAUSE = rule(
     "cue-clause",
     0.7,
     """A subject and a speech cue followed directly by a finite clause ("X said the strike was over"): reported
-    speech without "that". Cues that usually take a noun object ("announced the budget") need a finite clause.""",
+    speech without "that". Cues that usually take a noun object ("announced the budget") need a finite clause. A
+    report inside a relative clause ends before the main clause's verb ("X, who had said A, said B").""",
     Example("Anna Berg told reporters the strike was over.", "the strike was over", "indirect", "Anna Berg"),
     Example("The coach insisted his team would recover.", "his team would recover", "indirect", "coach"),
+    Example(
+        "Kemal Aras, who had initially said the mine would reopen by May, said on Sunday that it would stay shut.",
+        "the mine would reopen by May",
+        "indirect",
+        "Kemal Aras",
+    ),
 )
 TRAILING_CUE = rule(
     "trailing-cue",
