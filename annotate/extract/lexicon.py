@@ -251,7 +251,7 @@ ABBREVIATIONS = set(
 # A reported action coordinated after the report ("said A and urged B to act") is the speaker's, not content.
 REPORTED_ACTIONS = (
     "urged called asked vowed pledged promised demanded appealed gave declined refused accused criticised criticized "
-    "condemned praised welcomed rejected dismissed thanked"
+    "condemned praised welcomed rejected dismissed thanked described dubbed branded labelled labeled"
 ).split()
 TITLE_WORDS = set(
     "President Vice Prime Minister Secretary Secretary-General General Lieutenant Lt Lt. Colonel Col Col. Major "
