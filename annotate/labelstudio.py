@@ -224,6 +224,7 @@ def result_to_quotes(text: str, result: list[dict[str, Any]]) -> list[Quote]:
 
 # Imports of many long articles are slow on a shared machine; the connection check is not.
 REQUEST_TIMEOUT, CHECK_TIMEOUT = 300.0, 15.0
+TWIN_VISIBILITY_WAIT, TWIN_VISIBILITY_POLL = 30.0, 0.5  # how long a new project may take to show in the listing
 TASK_PAGE_SIZE = 1000
 
 
@@ -297,10 +298,26 @@ def create_personal_access_token(client: LabelStudio) -> str:
 
 def get_project(client: LabelStudio, name: str):
     """The project titled ``name`` (as Label Studio stores it), or None; of twins, the first created."""
-    title = project_title(name)
-    with api_errors(base_url(client), f"looking up project {title!r}"):
-        matches = [p for p in client.projects.list(title=title) if p.title == title]
+    matches = _twins(client, project_title(name))
     return min(matches, key=lambda project: project.id) if matches else None
+
+
+def _twins(client: LabelStudio, title: str) -> list:
+    """The projects titled exactly ``title``."""
+    with api_errors(base_url(client), f"looking up project {title!r}"):
+        return [p for p in client.projects.list(title=title) if p.title == title]
+
+
+def _first_twin(client: LabelStudio, title: str, own_id: int):
+    """The first created project titled ``title``, once the listing shows the one just created (``own_id``): a
+    project shows in the listing only some moments after it is created, so an earlier look could miss a twin that
+    another push created just before, and both pushes would keep their own."""
+    deadline = time.monotonic() + TWIN_VISIBILITY_WAIT
+    while True:
+        matches = _twins(client, title)
+        if any(p.id == own_id for p in matches) or time.monotonic() > deadline:
+            return min(matches, key=lambda project: project.id) if matches else None
+        time.sleep(TWIN_VISIBILITY_POLL)
 
 
 def create_project(client: LabelStudio, name: str, model_version: str, target: Target | None = None):
@@ -323,7 +340,7 @@ def create_project(client: LabelStudio, name: str, model_version: str, target: T
             show_collab_predictions=True,
             **described,
         )
-    first = get_project(client, title)
+    first = _first_twin(client, title, project.id)
     if first is not None and first.id != project.id:
         with api_errors(base_url(client), f"removing a twin of project {title!r}"):
             client.projects.delete(project.id)
