@@ -427,3 +427,11 @@ def test_a_description_after_a_pronoun_turn_is_the_person_who_just_spoke() -> No
         '"We are not a colony!" he said.\n\n"Nobody would sell us anything," the former air force chief added.'
     )
     assert [name for _, _, name in attributed(text)] == ["Omer Tas", "Omer Tas"]
+
+
+def test_a_statement_issued_in_the_same_sentence_is_its_issuers() -> None:
+    text = (
+        "The vote was close.\n\nOrhan Tas, deputy leader of the opposition, issued a statement saying the plan "
+        'was "a pointless provocation."'
+    )
+    assert [name for _, _, name in attributed(text)] == ["Orhan Tas"]

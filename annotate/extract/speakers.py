@@ -420,7 +420,9 @@ def resolve(index: EntityIndex, speaker: Speaker, previous: list[Speaker], follo
     party_member = head in PARTY_ROLES.values() and lowered[0] == "the"  # "the Oregon Democrat"
     capitals = [w for w in words if is_capitalised(w) and w.lower() not in DETERMINERS]
     if lowered[0] in INDEFINITE:  # "a senior official", "an aide": an unnamed source, not someone named nearby
-        return _as_written(speaker)
+        # but "X issued a statement saying ...": the statement is X's
+        issuer = _issuing_subject(index, speaker, previous, same_sentence=True) if head in ISSUED_DOCUMENTS else None
+        return issuer or _as_written(speaker)
     if AGE_RE.fullmatch(head) and lowered[0] in DETERMINERS:  # "the 64-year-old": the person of that age
         return index.person_before(speaker.start, age=head.split("-")[0]) or _as_written(speaker)
     # "the mum-of-three", "the teenager": a description of a person the text names nearby, like a role
@@ -502,14 +504,22 @@ def _issuer(index: EntityIndex, speaker: Speaker, determiner: str, previous: lis
         return index.person_before(speaker.start, pronoun=POSSESSIVE_PRONOUNS[determiner])
     if determiner == "its":
         return index.organisation_subject_before(speaker.start)
+    return _issuing_subject(index, speaker, previous) or (previous[-1].name if previous else None)
+
+
+def _issuing_subject(index: EntityIndex, speaker: Speaker, previous: list[Speaker], same_sentence: bool = False):
+    """The subject of the latest "X issued a statement" / "X posted on X" before the mention (in its own sentence
+    when ``same_sentence``), resolved."""
     window = max(0, speaker.start - 2 * PARAGRAPH_REACH)
-    issued = list(ISSUED_RE.finditer(index.text, window, speaker.start))
+    if same_sentence:
+        window = max(window, index.sentence_starts[bisect.bisect_right(index.sentence_starts, speaker.start) - 1])
+    issued = list(ISSUED_RE.finditer(index.text, window, speaker.end))
     if issued:
         sentence = index.sentence_starts[bisect.bisect_right(index.sentence_starts, issued[-1].start()) - 1]
         subject = np_before(index.text, max(window, sentence), issued[-1].start())
         if subject is not None:
             return resolve(index, Speaker(*subject, index.text[subject[0] : subject[1]]), previous)
-    return previous[-1].name if previous else None
+    return None
 
 
 def _same_description(speaker: Speaker, head: str, previous: list[Speaker]) -> str | None:
