@@ -224,7 +224,7 @@ def result_to_quotes(text: str, result: list[dict[str, Any]]) -> list[Quote]:
 
 # Imports of many long articles are slow on a shared machine; the connection check is not.
 REQUEST_TIMEOUT, CHECK_TIMEOUT = 300.0, 15.0
-TWIN_VISIBILITY_WAIT, TWIN_VISIBILITY_POLL = 30.0, 0.5  # how long a new project may take to show in the listing
+TWIN_VISIBILITY_WAIT, TWIN_VISIBILITY_POLL = 30.0, 0.5  # how long to look for a new project in the listing
 TASK_PAGE_SIZE = 1000
 
 
@@ -309,9 +309,9 @@ def _twins(client: LabelStudio, title: str) -> list:
 
 
 def _first_twin(client: LabelStudio, title: str, own_id: int):
-    """The first created project titled ``title``, once the listing shows the one just created (``own_id``): a
-    project shows in the listing only some moments after it is created, so an earlier look could miss a twin that
-    another push created just before, and both pushes would keep their own."""
+    """The first created project titled ``title``, once the listing shows the one just created (``own_id``). Once,
+    under load, two pushes each kept their own twin: a look that does not yet see one's own project may also miss
+    a twin created just before it, so the look is repeated until it does (or ``TWIN_VISIBILITY_WAIT`` passes)."""
     deadline = time.monotonic() + TWIN_VISIBILITY_WAIT
     while True:
         matches = _twins(client, title)

@@ -10,26 +10,13 @@ wall time. At about 8 articles/s on two shared cores, 50,000 articles take well 
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import corpus
 
 ANNOTATE = Path(sys.executable).parent / "annotate"
-
-
-def peak_of(command: list[str]) -> tuple[float, float]:
-    """(peak resident MiB, wall seconds) of one process."""
-    started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(process.pid, 0)
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{' '.join(command)} failed")
-    return usage.ru_maxrss / 1024, time.perf_counter() - started
 
 
 def main() -> None:
@@ -42,7 +29,8 @@ def main() -> None:
         for size in args.sizes:
             path, output = Path(folder) / f"corpus-{size}.jsonl", Path(folder) / "out.jsonl"
             corpus.write_jsonl(path, corpus.articles(size, pool))
-            peak, wall = peak_of([str(ANNOTATE), "prelabel", str(path), "-o", str(output)])
+            run = corpus.measured([str(ANNOTATE), "prelabel", str(path), "-o", str(output)])
+            peak, wall = run["peak_mib"], run["wall"]
             print(f"{size:7d} articles: peak {peak:7.0f} MiB, {wall:7.1f} s ({size / wall:.1f} articles/s)")
             output.unlink()
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -63,30 +62,13 @@ print(json.dumps({
 """
 
 
-def measured(command: list[str]) -> dict:
-    """Wall and CPU seconds (all threads) and peak resident MiB of one process."""
-    with tempfile.TemporaryFile("w+") as stdout, tempfile.TemporaryFile("w+") as stderr:
-        started = time.perf_counter()
-        process = subprocess.Popen(command, stdout=stdout, stderr=stderr, text=True)
-        _, status, usage = os.wait4(process.pid, 0)  # wait4, not wait: it gives the child's own usage
-        wall = time.perf_counter() - started
-        stdout.seek(0), stderr.seek(0)
-        output, errors = stdout.read(), stderr.read()
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{' '.join(command[:3])} ... failed: {errors.strip().splitlines()[-1:]}")
-    return {
-        "wall": wall,
-        "cpu": usage.ru_utime + usage.ru_stime,
-        "peak_mib": usage.ru_maxrss / 1024,
-        "stdout": output,
-    }
-
-
 def annotate_startup(folder: Path) -> dict:
     """``annotate prelabel`` on one short article in a fresh process, best of three."""
     article = folder / "one.txt"
     article.write_text('"We will keep the system," the minister said on Monday.\n', encoding="utf-8")
-    runs = [measured([str(ANNOTATE), "prelabel", str(article), "-o", str(folder / "one.jsonl")]) for _ in range(3)]
+    runs = [
+        corpus.measured([str(ANNOTATE), "prelabel", str(article), "-o", str(folder / "one.jsonl")]) for _ in range(3)
+    ]
     return min(runs, key=lambda run: run["wall"])
 
 
@@ -133,7 +115,7 @@ def stance_stage(prelabeller: Prelabeller, documents: list[dict]) -> None:
     labelled = list(prelabeller.prelabel(Document(id=d["id"], text=d["text"]) for d in documents))
     items = [item for n, document in enumerate(labelled) for item in stance_items(document, prelabeller.sides, n)]
     readings = list(dict.fromkeys((item.text, item.quote) for item in items))
-    texts = [text for text, _ in readings]
+    texts = list(dict.fromkeys(text for text, _ in readings))  # the encoder runs each distinct text once
     config = json.loads((encoder.folder / "config.json").read_text(encoding="utf-8"))
     hidden, inner, layers = config["hidden_size"], config["intermediate_size"], config["num_hidden_layers"]
     tokenizer = Tokenizer.from_file(str(encoder.folder / "tokenizer.json"))
@@ -150,7 +132,7 @@ def stance_stage(prelabeller: Prelabeller, documents: list[dict]) -> None:
         flops += layers * (2 * rows * longest * (4 * hidden * hidden + 2 * hidden * inner))
         flops += layers * (4 * rows * longest * longest * hidden)
     cpu = time.process_time()
-    encoder.features(texts, [quote for _, quote in readings])
+    encoder.features([text for text, _ in readings], [quote for _, quote in readings])
     stage_cpu = time.process_time() - cpu
 
     achieved = flops / stage_cpu / 1e9
@@ -196,7 +178,7 @@ def main() -> None:
         corpus.write_jsonl(folder / "corpus.jsonl", documents)
         startup = annotate_startup(folder)
         output = folder / "out.jsonl"
-        run = measured(
+        run = corpus.measured(
             [str(ANNOTATE), "prelabel", str(folder / "corpus.jsonl"), "-o", str(output), "--batch-size",
              str(args.batch_size), *model]
         )  # fmt: skip
@@ -209,7 +191,9 @@ def main() -> None:
         if python is None:
             print("textacy: not installed (pip install 'annotate[bench]'); no side-by-side figures")
         else:
-            timed = json.loads(measured([python, "-c", TEXTACY, str(folder / "corpus.jsonl"), *SPACY_MODELS])["stdout"])
+            timed = json.loads(
+                corpus.measured([python, "-c", TEXTACY, str(folder / "corpus.jsonl"), *SPACY_MODELS])["stdout"]
+            )
             textacy_run = {
                 "wall": timed["startup"] + timed["wall"],
                 "cpu": timed["startup_cpu"] + timed["cpu"],

@@ -405,33 +405,34 @@ def test_the_state_and_party_description_refers_to_the_lawmaker_of_that_party() 
     assert [name for _, _, name in attributed(text)] == ["Ruth Ames", "Carl Boone"]
 
 
-def test_a_description_in_apposition_to_a_name_is_that_person() -> None:
-    text = (
-        "Talks resumed on Monday.\n\nA spokesman for the embassy, Kaan Tezerdi, declined to comment on the hearing "
-        'but said that the position "has not changed."'
-    )
-    assert [name for _, _, name in attributed(text)] == ["Kaan Tezerdi"]
-
-
-def test_a_sentence_opening_conjunction_is_no_part_of_a_name() -> None:
-    text = (
-        "Defence analyst Mina Kaya spoke on Monday.\n\nWhether Ankara would agree is unclear.\n\n"
-        '"Geography is not the problem," she said.'
-    )
-    assert [name for _, _, name in attributed(text)] == ["Mina Kaya"]
-
-
-def test_a_description_after_a_pronoun_turn_is_the_person_who_just_spoke() -> None:
-    text = (
-        "Retired general Omer Tas came to the minister's defence.\n\n"
-        '"We are not a colony!" he said.\n\n"Nobody would sell us anything," the former air force chief added.'
-    )
-    assert [name for _, _, name in attributed(text)] == ["Omer Tas", "Omer Tas"]
-
-
-def test_a_statement_issued_in_the_same_sentence_is_its_issuers() -> None:
-    text = (
-        "The vote was close.\n\nOrhan Tas, deputy leader of the opposition, issued a statement saying the plan "
-        'was "a pointless provocation."'
-    )
-    assert [name for _, _, name in attributed(text)] == ["Orhan Tas"]
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        pytest.param(
+            "Talks resumed on Monday.\n\nA spokesman for the embassy, Kaan Tezerdi, declined to comment on the "
+            'hearing but said that the position "has not changed."',
+            ["Kaan Tezerdi"],
+            id="a description in apposition to a name is that person",
+        ),
+        pytest.param(
+            "Defence analyst Mina Kaya spoke on Monday.\n\nWhether Ankara would agree is unclear.\n\n"
+            '"Geography is not the problem," she said.',
+            ["Mina Kaya"],
+            id="a sentence-opening conjunction is no part of a name",
+        ),
+        pytest.param(
+            "Retired general Omer Tas came to the minister's defence.\n\n"
+            '"We are not a colony!" he said.\n\n"Nobody would sell us anything," the former air force chief added.',
+            ["Omer Tas", "Omer Tas"],
+            id="a description after a pronoun turn is the person who just spoke",
+        ),
+        pytest.param(
+            "The vote was close.\n\nOrhan Tas, deputy leader of the opposition, issued a statement saying the plan "
+            'was "a pointless provocation."',
+            ["Orhan Tas"],
+            id="a statement issued in the same sentence is its issuer's",
+        ),
+    ],
+)
+def test_round_eight_speaker_constructions(text: str, names: list[str]) -> None:
+    assert [name for _, _, name in attributed(text)] == names

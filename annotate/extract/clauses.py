@@ -488,7 +488,7 @@ def _document_maker(text: str, source: tuple[int, int], end: int) -> tuple[int, 
     words = words[: head + 1]  # "a survey published last month": the document ends at its head
     maker = DOCUMENT_MAKER_RE.match(text, words[-1].end(), min(end, words[-1].end() + 80))
     if maker:  # the maker's name runs to the next comma or clause ("by an Ankara polling firm, which ...")
-        named = strip_span(text, maker.end(), MAKER_END_RE.search(text, maker.end(), end + 1).start())
+        named = strip_span(text, maker.end(), MAKER_END_RE.search(text, maker.end(), end).start())
         if 0 < len(text[named[0] : named[1]].split()) <= MAX_MAKER_WORDS:
             return named
     names = [w for w in words[:-1] if is_capitalised(bare_word(w.group()))]
