@@ -436,3 +436,46 @@ def test_the_state_and_party_description_refers_to_the_lawmaker_of_that_party() 
 )
 def test_round_eight_speaker_constructions(text: str, names: list[str]) -> None:
     assert [name for _, _, name in attributed(text)] == names
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        pytest.param(
+            "Lt. Col. Harun Demirsoy trained in Texas.\n\nHe still sends a card to a sergeant in El Paso. "
+            '"Nobody hates America," he said.',
+            ["Harun Demirsoy"],
+            id="an untitled name after a place preposition is a place",
+        ),
+        pytest.param(
+            'Col. Deniz Arat commands a battery of ageing American-built Hawk missiles.\n\n"They still work," he said.',
+            ["Deniz Arat"],
+            id="a capitalised compound adjective opens no name",
+        ),
+        pytest.param(
+            "Prof. Lena Marsh sat down with presenter Tom Hale. Marsh teaches in Leeds. In 2017 she wrote a column."
+            '\n\nHale read it back to her, and she laughed. "I was proud of it," she said.',
+            ["Lena Marsh"],
+            id="gender from the pronoun that goes on from a person and from an object pronoun",
+        ),
+        pytest.param(
+            'Rana Bell hosted Gen. Omar Vance on Sunday.\n\n"We will stay," Vance said.\n\nBell pressed him. '
+            '"Is that realistic?"',
+            ["Omar Vance", "Rana Bell"],
+            id="a quotation with no cue after a sentence a person opens is theirs",
+        ),
+        pytest.param(
+            'Their daughter, Elif, 26, works in Ankara. "We were sold a story," she said.',
+            ["Elif"],
+            id="a first name with an age is a person",
+        ),
+        pytest.param(
+            "Nesrin Kaya keeps a folder on her desk. The deputy for Izmir, 52, has filed sixty questions.\n\n"
+            '"I want answers," she said.',
+            ["Nesrin Kaya"],
+            id="a place with the age of the person it follows is no person",
+        ),
+    ],
+)
+def test_round_nine_speaker_constructions(text: str, names: list[str]) -> None:
+    assert [name for _, _, name in attributed(text)] == names

@@ -274,6 +274,8 @@ ORG_WORDS = set(
     "Strategies Economics Aerospace".split()
 )
 ORG_PREPOSITIONS = {"on", "of", "for", "at"}
+# An untitled name after these is a place ("a sergeant in El Paso", "an office near K Street"), never a source.
+PLACE_PREPOSITIONS = {"in", "near", "at", "outside", "inside", "across", "around", "throughout", "between"}
 GENDERED_TITLES = {
     "she": set("mrs ms miss madam lady dame queen princess spokeswoman chairwoman congresswoman businesswoman".split()),
     "he": set("mr sir lord king prince spokesman chairman congressman businessman".split()),

@@ -300,12 +300,18 @@ FOLLOW_ON = rule(
     "follow-on-quote",
     0.75,
     """A quoted sentence or paragraph with no cue of its own, right after an attributed quote: it goes on with the
-    previous speaker.""",
+    previous speaker, unless the sentence just before it opens with a person, who then speaks.""",
     Example(
         '"We will rebuild," said Tom Reyes, a fisherman. "It will take years."',
         "It will take years.",
         "direct",
         "Tom Reyes",
+    ),
+    Example(
+        '"We will stay," said Gen. Omar Vance.\n\nRana Bell, the host, pressed him. "Is that realistic?"',
+        "Is that realistic?",
+        "direct",
+        "Rana Bell",
     ),
 )
 COLON_LEAD_IN = rule(

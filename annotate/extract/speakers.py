@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from ..data import Quote, Speaker
@@ -26,7 +27,9 @@ from .lexicon import (
     ORG_ROLES,
     ORG_WORDS,
     PERSON_ROLES,
+    PLACE_PREPOSITIONS,
     POSSESSIVE_PRONOUNS,
+    PREPOSITIONS,
     PRONOUNS,
     RELATIVES,
     ROLE_WORDS,
@@ -49,6 +52,12 @@ LOOKAHEAD = 600  # characters within which a lede's description is followed by t
 PARAGRAPH_REACH = 2000  # how far back a description looks for its paragraph's start (bounds the work)
 OWNER_OF_ROLE_RE = re.compile(r"['’]s\s+(?:[a-z-]+\s+){0,2}?(?:" + "|".join(sorted(PERSON_ROLES | RELATIVES)) + r")\b")
 # "Ellison said she had ...": the pronoun right after a person's own cue tells the person's gender.
+GENDERED_RE = re.compile(r"\b(?:(he|him|his|himself)|(she|her|hers|herself))\b", re.IGNORECASE)
+# "pressed her.", "told him that": an object pronoun, not a possessive ("her column")
+OBJECT_PRONOUN_RE = re.compile(
+    r"(?:him|her)\b(?=\s*[,.;:!?]|\s+(?:on|in|at|to|for|with|about|again|and|that|if|whether|back|out|off)\b)|him\b",
+    re.IGNORECASE,
+)
 SELF_REPORT_RE = re.compile(r"[^.!?\"“”‘’\n]{0,60}?\b(?:" + "|".join(CUE_FORMS) + r")\s+(?:that\s+)?(he|she)\b")
 
 
@@ -68,6 +77,7 @@ class NameRun:
     titles: set[str]  # lower-case title and role words around the name ("president", "spokeswoman")
     modifiers: set[str]  # other words of the title context ("turkish", "turkey", "pentagon")
     organisation: bool
+    place: bool = False  # "in El Paso": a run that can be no one's name
     age: str | None = None  # "Graham Pellow, 58,"
 
 
@@ -105,18 +115,17 @@ class EntityIndex:
                 for region in para.regions:
                     quoted.extend(run for run in _name_runs(text, region.start, region.end) if run.titles)
         for run in index.runs + quoted:
-            if run.organisation or not run.person:
+            if run.organisation or run.place or not run.person:
                 continue
             key = _key(run.person[-1])
             if len(run.person) > len(index.fullest.get(key, "").split()):
                 index.fullest[key] = " ".join(run.person)
             index.titles.setdefault(key, set()).update(run.titles)
             index.modifiers.setdefault(key, set()).update(run.modifiers)
-            if run.titles or len(run.person) >= 2:
+            if run.titles or len(run.person) >= 2 or run.age:  # "Their daughter, Elif, 26,"
                 index.persons.add(key)
             if run.age:
                 index.ages[key] = run.age
-        index._learn_genders(quoted)
         sentence_starts = set(index.sentence_starts)
         quote_starts = [quote.start for quote in quotes]
         for run in index.runs:
@@ -130,12 +139,25 @@ class EntityIndex:
                 # a name that starts inside a quote is reported, even if the run takes in the final period
                 index.reported.append(k >= 0 and run.start < quotes[k].end)
                 index.owners.append(bool(OWNER_OF_ROLE_RE.match(text, run.end - 2)))
+        pronouns = [
+            match
+            for para in layout.paragraphs
+            if para.prose
+            for start, end in gaps(para.start, para.end, para.regions)
+            for match in GENDERED_RE.finditer(text, start, end)
+        ]
+        index._learn_genders(quoted, pronouns)
         return index
 
-    def _learn_genders(self, quoted: list[NameRun]) -> None:
-        """Gender from gendered titles ("Ms", "spokeswoman") or, by majority, from the pronoun that follows a
-        person's own cue ("Ellison said she ...")."""
+    def _learn_genders(self, quoted: list[NameRun], pronouns: list[re.Match]) -> None:
+        """Gender from gendered titles ("Ms", "spokeswoman") or, by majority, from the pronouns around a person:
+        the one after their own cue ("Ellison said she ..."), the one that goes on from a sentence naming only
+        them ("Ellison teaches in Ankara. In 2017 she wrote ..."), and an object pronoun in the sentence they
+        open, which is someone else ("Dunmore pressed her.")."""
         votes: dict[str, dict[str, int]] = {}
+        for key, pronoun in self._pronoun_votes(pronouns):
+            count = votes.setdefault(key, {"he": 0, "she": 0})
+            count[pronoun] += 1
         for run in self.runs + quoted:
             if run.organisation or not run.person:
                 continue
@@ -150,6 +172,31 @@ class EntityIndex:
         for key, count in votes.items():
             if key not in self.genders and count["he"] != count["she"]:
                 self.genders[key] = max(count, key=count.get)
+
+    def _pronoun_votes(self, pronouns: list[re.Match]) -> Iterator[tuple[str, str]]:
+        by_sentence: dict[int, list[re.Match]] = {}
+        for match in pronouns:
+            by_sentence.setdefault(bisect.bisect_right(self.sentence_starts, match.start()) - 1, []).append(match)
+        named: dict[int, list[int]] = {}  # sentence -> indexes of its person mentions
+        for i, pos in enumerate(self.positions):
+            named.setdefault(bisect.bisect_right(self.sentence_starts, pos) - 1, []).append(i)
+        for sentence, matches in by_sentence.items():
+            before = named.get(sentence - 1, [])
+            first_named = min((self.positions[i] for i in named.get(sentence, [])), default=len(self.text))
+            if (
+                before
+                and len({self.keys[i] for i in before}) == 1
+                and sentence - 1 not in by_sentence
+                and matches[0].start() < first_named
+            ):
+                yield self.keys[before[0]], _gender(matches[0])
+            for i in named.get(sentence, []):
+                if i in self.subjects:
+                    others = [self.positions[k] for k in named[sentence] if self.keys[k] != self.keys[i]]
+                    until = min((p for p in others if p > self.positions[i]), default=len(self.text))
+                    for match in matches:
+                        if self.ends[i] < match.start() < until and OBJECT_PRONOUN_RE.match(self.text, match.start()):
+                            yield self.keys[i], "she" if _gender(match) == "he" else "he"
 
     def subject_before(self, pos: int, pronoun: str) -> str | None:
         """The person who opens the sentence of ``pos`` or the one before it: "Menendez, a critic of Costa,
@@ -181,8 +228,20 @@ class EntityIndex:
     def mention_before(self, pos: int) -> Speaker | None:
         """The most recent person mention before ``pos`` as a speaker."""
         k = self._mention_before(pos)
-        if k is None:
+        return None if k is None else self._speaker(k)
+
+    def subject_introducing(self, pos: int, since: int) -> Speaker | None:
+        """The person who opens the sentence right before ``pos`` (a quotation with no cue), if it starts after
+        ``since``."""
+        i = bisect.bisect_left(self.positions, pos) - 1
+        if i < 0 or i not in self.subjects or self.positions[i] < since or self.reported[i]:
             return None
+        following = bisect.bisect_right(self.sentence_starts, self.positions[i])
+        if following < len(self.sentence_starts) and self.sentence_starts[following] < pos - 2:
+            return None
+        return self._speaker(i)
+
+    def _speaker(self, k: int) -> Speaker:
         start, end = self.positions[k], self.ends[k]
         return Speaker(start, end, self.text[start:end], self.fullest[self.keys[k]])
 
@@ -258,6 +317,10 @@ class EntityIndex:
         return self.fullest.get(_key(words[-1]), " ".join(words))
 
 
+def _gender(pronoun: re.Match) -> str:
+    return "he" if pronoun.group(1) else "she"
+
+
 def _key(word: str) -> str:
     key = bare_word(word).rstrip(".")
     lowered = key[:1].lower() + key[1:]
@@ -281,6 +344,7 @@ def _name_runs(text: str, start: int, end: int) -> list[NameRun]:
             or word.lower() in DETERMINERS
             or any(c.isdigit() for c in word)
             or PARTY_TAG_RE.fullmatch(word)  # "X, D-Calif., said": the party and state, not another person
+            or ADJECTIVE_COMPOUND_RE.fullmatch(word)
         ):
             i += 1
             continue
@@ -295,6 +359,7 @@ def _name_runs(text: str, start: int, end: int) -> list[NameRun]:
                 is_capitalised(bare)
                 and not any(c.isdigit() for c in bare)
                 and (bare not in CAPITALISED_NON_NAMES or j > i)
+                and not ADJECTIVE_COMPOUND_RE.fullmatch(bare)
             ):
                 words.append(bare)
             elif (
@@ -336,7 +401,9 @@ def _describe_run(text: str, tokens, i: int, j: int, words: list[str]) -> NameRu
         or not titled_person
         and (previous in DETERMINERS - {"his", "her"} or continues_name)
     )
-    age = re.fullmatch(r"(\d{1,3}),", tokens[j][2]) if j < len(tokens) and tokens[j - 1][2].endswith(",") else None
+    # "Elif, 26," is a person of 26; "the deputy for Izmir, 52," is the deputy
+    aged = j < len(tokens) and tokens[j - 1][2].endswith(",") and previous not in PREPOSITIONS
+    age = re.fullmatch(r"(\d{1,3}),", tokens[j][2]) if aged else None
     # Lower-case roles right before the name ("ministry spokeswoman Ana Reyes").
     if (
         i > 0
@@ -370,11 +437,28 @@ def _describe_run(text: str, tokens, i: int, j: int, words: list[str]) -> NameRu
     owners = [k for k, (_, _, raw) in enumerate(tokens[i : j - 1]) if raw.endswith(("'s", "’s"))]
     if owners and not organisation:
         person = _person_part(words[owners[-1] + 1 :])
+    # but "at Cengiz Yalvac's shop" names its owner, and "in Antalya Andrei Voronin" a place and then a person
+    place = (
+        not titles
+        and previous in PLACE_PREPOSITIONS
+        and len(words) <= 2
+        and not tokens[j - 1][2].endswith(("'s", "’s"))
+    )
     return NameRun(
-        tokens[i][0], tokens[j - 1][1], words, person, titles, modifiers, organisation, age.group(1) if age else None
+        tokens[i][0],
+        tokens[j - 1][1],
+        words,
+        person,
+        titles,
+        modifiers,
+        organisation,
+        place,
+        age.group(1) if age else None,
     )
 
 
+# "Russian-made", "Ankara-based", "US-led": a capitalised adjective, not a name's first word.
+ADJECTIVE_COMPOUND_RE = re.compile(r"[A-Z][\w.]*-[a-z]+")
 # A personal name set off by commas right after a description ("a spokesman for the embassy, Kaan Tezerdi,").
 APPOSITIVE_NAME_RE = re.compile(r",\s+([A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){1,3}),")
 
@@ -596,7 +680,12 @@ def attribute_speakers(layout: Layout, quotes: list[Quote]) -> None:
         if quote.speaker is None:
             # An "A:" turn answers for the transcript's speaker, not for whoever the question quoted.
             last = answering if turn and answering else resolved[-1] if resolved else None
-            if last is not None:
+            since = _paragraph_start(layout.text, quote.start)
+            introduced = None if turn else index.subject_introducing(quote.start, max(since, last.end if last else 0))
+            if introduced is not None:  # 'Dunmore pressed her. "Isn't that hindsight?"': the one just named
+                quote.speaker = introduced
+                resolved.append(introduced)
+            elif last is not None:
                 quote.speaker = Speaker(last.start, last.end, last.text, last.name)
             else:  # an interview's opening quotation: the person the text has just introduced
                 quote.speaker = index.mention_before(quote.start)
