@@ -124,6 +124,8 @@ MAIN_VERB_AFTER_COMMA_RE = re.compile(r",\s+(?:[a-z]+ly\s+)?(?P<verb>[a-z]+)\b")
 MAKER_END_RE = re.compile(r"[,;:.!?]|\s(?:which|who|that)\s|$")
 MAX_MAKER_WORDS = 8
 # A source's name in apposition that ends the sentence: "according to its maker, Almaz-Antey."
+# "According to the report, published in March, CONTENT": a participle aside on the source before its content.
+SOURCE_ASIDE_RE = re.compile(r"\s+(?:[a-z]+(?:ed|ing)|seen|shown|written|drawn|given|made)\b[^,;:.!?\"“”]{0,80},")
 APPOSITIVE_SOURCE_RE = re.compile(r",\s+([A-Z][\w'’&.-]*(?:\s+[A-Z][\w'’&.-]*){0,4})\s*[.!?]?\s*$")
 DANGLING_TAIL_RE = re.compile(r"(?:[,;]?\s+(?:and|but|while|whereas|or))+\s*$")
 MAX_CLAUSE = 1000  # a reported clause is at most this long (bounds the work on text without sentence ends)
@@ -450,6 +452,8 @@ def _according_to(text: str, para: Paragraph, start: int, end: int, cue: Span) -
         comma = text.find(",", source[1], end)
         if comma < 0 or comma - source[1] > 40:
             return []
+        if aside := SOURCE_ASIDE_RE.match(text, comma + 1, end):
+            comma = aside.end() - 1
         content = trim_content(text, comma + 1, cut_point(text, comma + 1, end, para.regions))
         return [Candidate(*content, cue, source, ACCORDING_TO_LEADING)] if content[1] - content[0] >= 10 else []
     comma = text.rfind(",", start, cue.start)

@@ -199,7 +199,7 @@ ACCORDING_TO_LEADING = rule(
     0.75,
     """ "According to X, CONTENT." at the start of a sentence; X must be identifiable (a name, a role, a
     document), not "sources". A document's maker is the source ("a report published by X", "a Harbour Board
-    study").""",
+    study"); a participle aside on X ("According to the report, published in May, ...") is not content.""",
     Example(
         "According to the port authority, the ship will dock on Sunday.",
         "the ship will dock on Sunday",
@@ -211,6 +211,12 @@ ACCORDING_TO_LEADING = rule(
         "the channel must be dredged",
         "indirect",
         "Harbour Board",
+    ),
+    Example(
+        "According to the port authority, speaking on Monday, the ship will dock on Sunday.",
+        "the ship will dock on Sunday",
+        "indirect",
+        "port authority",
     ),
 )
 ACCORDING_TO_TRAILING = rule(
