@@ -366,7 +366,9 @@ def export(
     found = find_project(client, project)
     stance_target = load_target(target)
     with err.status("exporting"):
-        tasks = export_tasks(client, found.id, snapshot_dir=studio.export_snapshots(data_dir, base_url(client)))
+        tasks = studio.read_project(data_dir, base_url(client), found.id)
+        if tasks is None:
+            tasks = export_tasks(client, found.id, snapshot_dir=studio.export_snapshots(data_dir, base_url(client)))
         with writing(output):
             summary = write_dataset(tasks, output, name=project, target=stance_target)
     review = ", ".join(f"{summary.review[status]} {status}" for status in ("kept", "edited", "deleted", "added"))

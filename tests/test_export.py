@@ -22,6 +22,7 @@ from conftest import free_port, proxy
 from datasets import ClassLabel, load_dataset
 
 from annotate import dataset, labelstudio
+from annotate import studio as embedded
 from annotate.data import Document, Quote, Speaker, Stance
 from annotate.errors import UserError
 from annotate.stance import load_target
@@ -202,11 +203,31 @@ def export(studio, scenario, tmp_path_factory) -> Path:
     assert done.returncode == 0, done.stderr
     assert "1 task(s) without annotation, 1 cancelled annotation(s)" in done.stdout
     assert f"{scenario.quote_regions} quotes in 3 annotations of 2 tasks" in done.stdout
-    # the snapshot the embedded Label Studio wrote for the export is deleted once downloaded
+    # the embedded server's project is read from its database: Label Studio keeps no export snapshot of it
     project = labelstudio.get_project(labelstudio.connect(studio.url, studio.api_key), PROJECT)
-    snapshots = studio.data_dir / "media" / "export" / str(project.id)
-    assert snapshots.is_dir() and not list(snapshots.iterdir())
+    assert no_snapshots(studio.data_dir, project.id)
     return output
+
+
+def no_snapshots(data_dir: Path, project_id: int) -> bool:
+    snapshots = data_dir / "media" / "export" / str(project_id)
+    return not snapshots.exists() or not list(snapshots.iterdir())
+
+
+@pytest.mark.studio
+def test_the_database_read_is_the_export_apis_records(studio, scenario):
+    """What the embedded server's database gives is what Label Studio's full JSON export gives (two annotators,
+    a cancelled annotation, browser regions), but for a prediction's age in words."""
+    client = labelstudio.connect(studio.url, studio.api_key)
+    project = labelstudio.get_project(client, PROJECT)
+    api = labelstudio.export_tasks(client, project.id, snapshot_dir=studio.data_dir / "media" / "export")
+    for task in api:
+        for prediction in task["predictions"]:
+            assert prediction.pop("created_ago")
+    read = embedded.read_project(studio.data_dir, studio.url, project.id)
+    assert read == sorted(api, key=lambda task: task["id"])
+    assert {annotation["completed_by"]["email"] for task in read for annotation in task["annotations"]} >= {ANNOTATOR}
+    assert embedded.read_project(studio.data_dir, "http://127.0.0.1:1", project.id) is None  # not this server
 
 
 @pytest.fixture(scope="module")
@@ -399,7 +420,7 @@ def test_a_stopped_export_leaves_the_earlier_one_and_nothing_temporary(studio, e
     assert running.returncode == 128 + stop and "Traceback" not in stderr, stderr
     assert {path: path.read_bytes() for path in output.rglob("*") if path.is_file()} == before
     assert [path.name for path in output.parent.iterdir()] == [title]
-    assert not list((studio.data_dir / "media" / "export" / str(project.id)).iterdir())  # nor Label Studio's copy
+    assert no_snapshots(studio.data_dir, project.id)  # nor Label Studio's copy
 
 
 def offline_task(prediction: list[Quote], annotation: list[Quote]) -> dict:
@@ -464,8 +485,6 @@ def test_a_new_export_under_an_earlier_ones_name_is_read_as_it_is_now(tmp_path):
 
 @pytest.mark.studio
 def test_an_export_whose_server_is_killed_part_way_leaves_the_earlier_one_and_a_rerun_finishes(tmp_path):
-    from annotate import studio as embedded
-
     data_dir, port = tmp_path / "ls", free_port()
     server = embedded.start(data_dir, port=port)
     try:
