@@ -359,13 +359,15 @@ def export(
 
     from .dataset import write_dataset
     from .labelstudio import base_url, export_tasks
+    from .memory import collector_paused
     from .stance import load_target
 
     check_output_folder(output)
     client = studio.connect_to(url, api_key, data_dir)
     found = find_project(client, project)
     stance_target = load_target(target)
-    with err.status("exporting"):
+    # The whole project is decoded into memory and kept while the dataset is built from it.
+    with err.status("exporting"), collector_paused():
         tasks = studio.read_project(data_dir, base_url(client), found.id)
         if tasks is None:
             tasks = export_tasks(client, found.id, snapshot_dir=studio.export_snapshots(data_dir, base_url(client)))

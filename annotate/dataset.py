@@ -7,15 +7,15 @@ counted, never exported as if labelled. Each annotated quote is compared with th
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
+import msgspec
 import pyarrow as pa
 from datasets import ClassLabel, Dataset, DatasetInfo, Features, List, SplitDict, SplitInfo, Value
 from datasets.info import DatasetInfosDict
@@ -196,12 +196,13 @@ def _quote_fields(quote: Quote, prelabel: Quote | None, model_version: str | Non
     return fields
 
 
-def export_rows(tasks: list[dict[str, Any]]) -> ExportRows:
-    """Rows of both configs from Label Studio's full JSON export."""
+def export_rows(tasks: Iterable[dict[str, Any]]) -> ExportRows:
+    """Rows of both configs from the tasks of Label Studio's full JSON export, read once, in order."""
     quote_rows: list[dict[str, Any]] = []
     document_rows: list[dict[str, Any]] = []
-    summary = ExportSummary(tasks=len(tasks))
+    summary = ExportSummary()
     for task in tasks:
+        summary.tasks += 1
         annotations = task.get("annotations") or []
         completed = [a for a in annotations if not a.get("was_cancelled")]
         summary.cancelled_annotations += len(annotations) - len(completed)
@@ -380,24 +381,38 @@ def _dataset(rows: list[dict[str, Any]], features: Features) -> Dataset:
     return Dataset(InMemoryTable(table), info=DatasetInfo(features=features))
 
 
+def _written_to(tasks: Iterable[dict[str, Any]], raw: IO[bytes]) -> Iterator[dict[str, Any]]:
+    """The tasks, each written to ``raw`` as it passes (together, one JSON array in UTF-8): the raw export is
+    kept whole without all of it being in memory at once. msgspec encodes it about six times faster than json,
+    the largest part of the export's time on a large project otherwise."""
+    raw.write(b"[")
+    for number, task in enumerate(tasks):
+        raw.write(b",\n" if number else b"\n")
+        raw.write(msgspec.json.encode(task))
+        yield task
+    raw.write(b"\n]\n")
+
+
 def write_dataset(
-    tasks: list[dict[str, Any]],
+    tasks: Iterable[dict[str, Any]],
     output: Path,
     *,
     name: str,
     target: Target,
 ) -> ExportSummary:
     """Write the dataset folder atomically: built beside ``output`` and renamed into place, replacing an
-    earlier export there only once the new one is complete."""
-    rows = export_rows(tasks)
-    # `datasets` cannot load a config without rows, so an export without any is refused rather than unloadable.
-    if not rows.documents:
-        raise UserError(f"nothing to export: {name} has no submitted human annotations yet")
-    if not rows.quotes:
-        raise UserError(
-            f"nothing to export: the {len(rows.documents)} submitted annotation(s) of {name} mark no quotes"
-        )
+    earlier export there only once the new one is complete. ``tasks`` is read once, task by task."""
     with atomic_folder(output, _is_export, "an earlier export") as folder:
+        (folder / RAW_EXPORT).parent.mkdir()
+        with (folder / RAW_EXPORT).open("wb") as raw:
+            rows = export_rows(_written_to(tasks, raw))
+        # `datasets` cannot load a config without rows, so an export without any is refused rather than unloadable.
+        if not rows.documents:
+            raise UserError(f"nothing to export: {name} has no submitted human annotations yet")
+        if not rows.quotes:
+            raise UserError(
+                f"nothing to export: the {len(rows.documents)} submitted annotation(s) of {name} mark no quotes"
+            )
         datasets = {
             "quotes": _dataset([_label_indexes(row) for row in rows.quotes], QUOTE_FEATURES),
             "documents": _dataset(
@@ -408,12 +423,9 @@ def write_dataset(
         for config, dataset in datasets.items():
             (folder / config).mkdir()
             dataset.to_parquet(folder / config / "train.parquet")
-        (folder / RAW_EXPORT).parent.mkdir()
-        # Not indented: json's C encoder, many times faster on a large project than the indenting one.
-        (folder / RAW_EXPORT).write_text(json.dumps(tasks, ensure_ascii=False), encoding="utf-8")
         # Only tasks annotated more than once are compared: with none, nothing need be read back.
-        tasks = Counter(row["task_id"] for row in rows.documents)
-        shared = [row for row in rows.documents if tasks[row["task_id"]] > 1]
+        annotations_of = Counter(row["task_id"] for row in rows.documents)
+        shared = [row for row in rows.documents if annotations_of[row["task_id"]] > 1]
         agreement_figures = agreement(gold_from_documents(shared))
         _card(name, rows.summary, target, datasets, agreement_figures).save(folder / "README.md")
     return rows.summary

@@ -190,14 +190,19 @@ def result_to_quotes(text: str, result: list[dict[str, Any]]) -> list[Quote]:
         elif item.get("from_name") == NAME_TAG and value.get("text"):
             attributes.setdefault(region_id, {})[NAME_TAG] = " ".join(value["text"]).strip()
 
+    # The first said_by link that joins a region to a Speaker region, in the order the result lists them.
+    speaker_regions: dict[str, str] = {}
+    for a, b in links:
+        for region, other in ((a, b), (b, a)):
+            if labels.get(other) == SPEAKER_LABEL:
+                speaker_regions.setdefault(region, other)
+
     def speaker_of(region_id: str) -> Speaker | None:
-        for a, b in links:
-            other = b if a == region_id else a if b == region_id else None
-            if other is not None and labels.get(other) == SPEAKER_LABEL:
-                span = spans[other]
-                name = attributes.get(other, {}).get(NAME_TAG) or span.text
-                return Speaker(span.start, span.end, span.text, name)
-        return None
+        other = speaker_regions.get(region_id)
+        if other is None:
+            return None
+        span = spans[other]
+        return Speaker(span.start, span.end, span.text, attributes.get(other, {}).get(NAME_TAG) or span.text)
 
     quotes = []
     for region_id, label in labels.items():
@@ -578,41 +583,55 @@ def _exported_row(columns: list[str], row: Iterable[Any]) -> dict[str, Any]:
     }
 
 
-def export_from_database(connection: Any, project_id: int, placeholder: str = "?") -> list[dict[str, Any]]:
-    """Every task of the project as Label Studio's full JSON export has it (predictions in full, annotators as
-    users), read through ``connection`` (DB-API: sqlite3 or psycopg2, whose ``placeholder`` is "%s") in one
-    transaction. Only ``created_ago``, a prediction's age in words, is left out."""
+def export_from_database(connection: Any, project_id: int, placeholder: str = "?") -> Iterator[dict[str, Any]]:
+    """Every task of the project, in id order, as Label Studio's full JSON export has it (predictions in full,
+    annotators as users), read through ``connection`` (DB-API: sqlite3 or psycopg2, whose ``placeholder`` is
+    "%s") in one transaction. Only ``created_ago``, a prediction's age in words, is left out.
+
+    The rows are fetched at once, so the database is free again before the first task is decoded; each task is
+    decoded only when the caller asks for it, so a large project never lives in memory as objects all at once."""
 
     def rows(sql: str) -> list[tuple]:
         cursor = connection.cursor()
         cursor.execute(sql.replace("?", placeholder), (project_id,))
         return cursor.fetchall()
 
+    def by_task(found: list[tuple], task_column: int) -> dict[int, list[tuple]]:
+        grouped: dict[int, list[tuple]] = {}
+        for row in found:
+            grouped.setdefault(row[task_column], []).append(row)
+        return grouped
+
     in_project = "task_id IN (SELECT id FROM task WHERE project_id = ?)"
-    tasks = {}
-    for row in rows(f"SELECT {', '.join(TASK_COLUMNS)} FROM task WHERE project_id = ? ORDER BY id"):
-        task = _exported_row(TASK_COLUMNS, row)
-        tasks[task["id"]] = {"id": task["id"], "annotations": [], "drafts": [], "predictions": [], **task}
+    task_rows = rows(f"SELECT {', '.join(TASK_COLUMNS)} FROM task WHERE project_id = ? ORDER BY id")
     annotation_sql = (
         f"SELECT {', '.join(f'a.{c}' for c in ANNOTATION_COLUMNS)}, {', '.join(f'u.{c}' for c in USER_COLUMNS)} "
         f"FROM task_completion a LEFT JOIN htx_user u ON u.id = a.completed_by_id WHERE a.{in_project} ORDER BY a.id"
     )
-    for row in rows(annotation_sql):
+    annotations = by_task(rows(annotation_sql), ANNOTATION_COLUMNS.index("task_id"))
+    prediction_sql = f"SELECT {', '.join(PREDICTION_COLUMNS)} FROM prediction WHERE {in_project} ORDER BY id"
+    predictions = by_task(rows(prediction_sql), PREDICTION_COLUMNS.index("task_id"))
+    drafts = by_task(rows(f"SELECT id, task_id FROM tasks_annotationdraft WHERE {in_project} ORDER BY id"), 1)
+    authors = by_task(rows(f"SELECT user_id, task_id FROM task_comment_authors WHERE {in_project} ORDER BY id"), 1)
+
+    def annotation_of(row: tuple) -> dict[str, Any]:
         annotation = _exported_row(ANNOTATION_COLUMNS, row[: len(ANNOTATION_COLUMNS)])
-        user = dict(zip(USER_COLUMNS, row[len(ANNOTATION_COLUMNS) :]))
-        annotation = {"id": annotation["id"], "completed_by": user if user["id"] is not None else None, **annotation}
-        tasks[annotation["task"]]["annotations"].append(annotation)
-    for row in rows(f"SELECT {', '.join(PREDICTION_COLUMNS)} FROM prediction WHERE {in_project} ORDER BY id"):
-        prediction = _exported_row(PREDICTION_COLUMNS, row)
-        tasks[prediction["task"]]["predictions"].append(prediction)
-    for draft, task in rows(f"SELECT id, task_id FROM tasks_annotationdraft WHERE {in_project} ORDER BY id"):
-        tasks[task]["drafts"].append(draft)
-    authors: dict[int, list[int]] = {}
-    for task, user in rows(f"SELECT task_id, user_id FROM task_comment_authors WHERE {in_project} ORDER BY id"):
-        authors.setdefault(task, []).append(user)
-    for task in tasks.values():
-        task["comment_authors"] = authors.get(task["id"], [])
-    return list(tasks.values())
+        user = dict(zip(USER_COLUMNS, row[len(ANNOTATION_COLUMNS) :], strict=True))
+        return {"id": annotation["id"], "completed_by": user if user["id"] is not None else None, **annotation}
+
+    def decoded() -> Iterator[dict[str, Any]]:
+        for row in task_rows:
+            task = _exported_row(TASK_COLUMNS, row)
+            yield {
+                "id": task["id"],
+                "annotations": [annotation_of(found) for found in annotations.pop(task["id"], [])],
+                "drafts": [draft for draft, _ in drafts.get(task["id"], [])],
+                "predictions": [_exported_row(PREDICTION_COLUMNS, found) for found in predictions.pop(task["id"], [])],
+                **task,
+                "comment_authors": [user for user, _ in authors.get(task["id"], [])],
+            }
+
+    return decoded()
 
 
 @dataclass

@@ -6,8 +6,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
-
 from .data import STANCE_LABELS
 
 Span = tuple[int, int]
@@ -92,6 +90,9 @@ def stance_scores(gold: Sequence[str], predicted: Sequence[str]) -> dict:
             "labels": list(STANCE_LABELS),
             "confusion": [],
         }
+    # Here, not at the top: the export and agreement use this module and scikit-learn costs seconds to import.
+    from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
+
     present = [label for label in STANCE_LABELS if label in set(gold) | set(predicted)]
     precision, recall, f1, support = precision_recall_fscore_support(
         gold, predicted, labels=list(STANCE_LABELS), zero_division=0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes
 import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -13,6 +12,7 @@ import torch
 from .batching import batched
 from .data import Document
 from .extract import Layout, extract
+from .memory import return_freed_memory
 from .stance import (
     SideFinder,
     SpeakerMemory,
@@ -22,16 +22,6 @@ from .stance import (
     load_target,
     stance_items,
 )
-
-# glibc's malloc_trim, where there is one (not on musl or macOS).
-_MALLOC_TRIM = getattr(ctypes.CDLL(None), "malloc_trim", None)
-
-
-def return_freed_memory() -> None:
-    """Hand the pages that freed tensors and documents leave in glibc's heap back to the system. Batches of other
-    shapes fragment the heap, so without this the resident memory of a long run creeps up with the corpus."""
-    if _MALLOC_TRIM is not None:
-        _MALLOC_TRIM(0)
 
 
 def _document_key(document: Document) -> str:

@@ -19,7 +19,7 @@ import stat
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import closing
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -517,10 +517,11 @@ def export_snapshots(data_dir: Path, url: str) -> Path | None:
     return data_dir / "media" / "export"
 
 
-def read_project(data_dir: Path, url: str, project_id: int) -> list[dict] | None:
+def read_project(data_dir: Path, url: str, project_id: int) -> Iterator[dict] | None:
     """The project's tasks as Label Studio's full JSON export has them, read straight from the database of the
     embedded server when ``url`` is that server (``labelstudio.export_from_database``: seconds where the export
-    API takes minutes on a large project); None when it is another server or its database cannot be read."""
+    API takes minutes on a large project), decoded one by one as they are iterated; None when it is another
+    server or its database cannot be read."""
     if export_snapshots(data_dir, url) is None:
         return None
     from .labelstudio import export_from_database

@@ -224,7 +224,7 @@ def test_the_database_read_is_the_export_apis_records(studio, scenario):
     for task in api:
         for prediction in task["predictions"]:
             assert prediction.pop("created_ago")
-    read = embedded.read_project(studio.data_dir, studio.url, project.id)
+    read = list(embedded.read_project(studio.data_dir, studio.url, project.id))
     assert read == sorted(api, key=lambda task: task["id"])
     assert {annotation["completed_by"]["email"] for task in read for annotation in task["annotations"]} >= {ANNOTATOR}
     assert embedded.read_project(studio.data_dir, "http://127.0.0.1:1", project.id) is None  # not this server
