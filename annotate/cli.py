@@ -366,7 +366,7 @@ def export(
     client = studio.connect_to(url, api_key, data_dir)
     found = find_project(client, project)
     stance_target = load_target(target)
-    # The whole project is decoded into memory and kept while the dataset is built from it.
+    # Decoding and the dataset's rows allocate millions of objects that are kept, not garbage.
     with err.status("exporting"), collector_paused():
         tasks = studio.read_project(data_dir, base_url(client), found.id)
         if tasks is None:

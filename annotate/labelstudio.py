@@ -625,10 +625,10 @@ def export_from_database(connection: Any, project_id: int, placeholder: str = "?
             yield {
                 "id": task["id"],
                 "annotations": [annotation_of(found) for found in annotations.pop(task["id"], [])],
-                "drafts": [draft for draft, _ in drafts.get(task["id"], [])],
+                "drafts": [draft for draft, _ in drafts.pop(task["id"], [])],
                 "predictions": [_exported_row(PREDICTION_COLUMNS, found) for found in predictions.pop(task["id"], [])],
                 **task,
-                "comment_authors": [user for user, _ in authors.get(task["id"], [])],
+                "comment_authors": [user for user, _ in authors.pop(task["id"], [])],
             }
 
     return decoded()
