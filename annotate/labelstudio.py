@@ -327,6 +327,22 @@ def _first_twin(client: LabelStudio, title: str, own_id: int):
         time.sleep(TWIN_VISIBILITY_POLL)
 
 
+def _remove_empty_twins(client: LabelStudio, title: str, first_id: int, own_id: int) -> None:
+    """Delete the empty twins created after the first and up to this push's own: its own, and any that a request
+    the SDK sent again left behind (under load, a create whose answer was lost lands twice). A twin that another
+    push deletes first is gone either way."""
+    from label_studio_sdk.core.api_error import ApiError
+
+    debris = [p.id for p in _twins(client, title) if first_id < p.id <= own_id and not p.task_number]
+    for project_id in sorted({*debris, own_id}):
+        with api_errors(base_url(client), f"removing a twin of project {title!r}"):
+            try:
+                client.projects.delete(project_id)
+            except ApiError as exc:
+                if exc.status_code != 404:
+                    raise
+
+
 def create_project(client: LabelStudio, name: str, model_version: str, target: Target | None = None):
     """A project titled ``name`` with the quotes label config, its predictions shown to annotators, and the
     stance target named in its description and instructions (shown before labelling).
@@ -349,8 +365,7 @@ def create_project(client: LabelStudio, name: str, model_version: str, target: T
         )
     first = _first_twin(client, title, project.id)
     if first is not None and first.id != project.id:
-        with api_errors(base_url(client), f"removing a twin of project {title!r}"):
-            client.projects.delete(project.id)
+        _remove_empty_twins(client, title, first.id, project.id)
         return first
     with api_errors(base_url(client), f"setting up project {title!r}"):
         client.views.create(project=project.id, data=REVIEW_VIEW)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import shutil
@@ -74,16 +75,20 @@ def proxy(
     forward: bool,
     body: bytes = b"",
     on_catch: Callable[[], None] | None = None,
+    catches: int | None = None,
 ) -> Iterator[str]:
     """A proxy to Label Studio that answers ``status`` (with JSON ``body``) to every ``method`` request whose path
-    matches ``path``, after passing it on (``forward``: the server did the work, the answer was lost) or without,
-    and after calling ``on_catch`` (which may kill the server); the rest pass."""
+    matches ``path`` (or to the first ``catches`` of them), after passing it on (``forward``: the server did the
+    work, the answer was lost) or without, and after calling ``on_catch`` (which may kill the server); the rest
+    pass."""
     matches = re.compile(path).fullmatch
+    caught_so_far = itertools.count()
 
     class Handler(BaseHTTPRequestHandler):
         def relay(self) -> None:
             sent = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             caught = self.command == method and matches(self.path.split("?")[0])
+            caught = caught and (catches is None or next(caught_so_far) < catches)
             if forward or not caught:
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
                 answer = httpx.request(self.command, upstream + self.path, headers=headers, content=sent, timeout=300)

@@ -332,6 +332,20 @@ def test_two_machines_pushing_into_a_new_project_at_once_end_with_one_project_an
     )
 
 
+@pytest.mark.parametrize("earlier_twin", [False, True], ids=["alone", "after-another-push"])
+def test_a_project_created_twice_by_a_resent_request_ends_as_one(studio, earlier_twin):
+    # The first create lands but its answer is lost (500): the SDK sends it again, and Label Studio makes a second.
+    title = f"created-twice-{earlier_twin}"
+    direct = labelstudio.connect(studio.url, studio.pat)
+    first = labelstudio.create_project(direct, title, "v1") if earlier_twin else None
+    with proxy(studio.url, "POST", r"/api/projects/?", 500, forward=True, catches=1) as url:
+        kept = labelstudio.create_project(labelstudio.connect(url, studio.pat), title, "v1")
+    left = [p.id for p in direct.projects.list(title=title) if p.title == title]
+    assert left == [kept.id]
+    if first is not None:
+        assert kept.id == first.id
+
+
 def test_titles_are_trimmed_as_label_studio_stores_them_and_bad_ones_refused_before_any_work(studio, tmp_path):
     env = {"LABEL_STUDIO_URL": studio.url, "LABEL_STUDIO_API_KEY": studio.pat}
     first = annotate(
