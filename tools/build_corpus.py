@@ -7,7 +7,8 @@ person (each speaker the gold names in any set, and any capitalised name after a
 target's corpus (``annotate/stance/targets/s400-corpus.jsonl``) is built from the S-400 sets of benchmarks/data:
 
     .venv/bin/python tools/build_corpus.py benchmarks/data/s400_* benchmarks/data/x9_* benchmarks/data/x10_* \
-        benchmarks/data/x11_* benchmarks/data/x12_* benchmarks/data/x13_* benchmarks/data/x14_* --output annotate/stance/targets/s400-corpus.jsonl
+        benchmarks/data/x11_* benchmarks/data/x12_* benchmarks/data/x13_* benchmarks/data/x14_* \
+        benchmarks/data/x15_* --output annotate/stance/targets/s400-corpus.jsonl
 """
 
 from __future__ import annotations
