@@ -546,7 +546,8 @@ class ProjectTrainer:
             )
 
     def remove_superseded(self) -> None:
-        """Once the newest model serves, delete the folders this backend wrote before it, all but the previous one."""
+        """As the newest model is about to serve, delete the folders this backend wrote before it, all but the one
+        serving now."""
         superseded, self._written = self._written[:-2], self._written[-2:]
         for folder in superseded:
             shutil.rmtree(folder, ignore_errors=True)
@@ -572,8 +573,9 @@ def build_app(
     )
 
     def install(model: StanceModel) -> None:
-        predictor.swap_stance_model(model)
+        # Pruned first, so that once the new version is served the folder set is already the final one.
         trainer.remove_superseded()
+        predictor.swap_stance_model(model)
 
     retrainer = Retrainer(trainer, install, retrain_every)
     return create_app(predictor, retrainer, access, basic_auth, webhook_secret)
