@@ -366,10 +366,23 @@ def create_project(client: LabelStudio, name: str, model_version: str, target: T
     first = _first_twin(client, title, project.id)
     if first is not None and first.id != project.id:
         _remove_empty_twins(client, title, first.id, project.id)
-        return first
-    with api_errors(base_url(client), f"setting up project {title!r}"):
-        client.views.create(project=project.id, data=REVIEW_VIEW)
+        project = first
+    _ensure_review_view(client, project.id, title)
     return project
+
+
+def _ensure_review_view(client: LabelStudio, project_id: int, title: str) -> None:
+    """The review tab, unless the project has it: the push that kept a twin made by a resent request is the only
+    one that can add it there, and a resent request must not add it twice."""
+    with api_errors(base_url(client), f"setting up project {title!r}"):
+        views = client.views.list(project=project_id)
+        if not any(_view_data(view).get("title") == REVIEW_VIEW["title"] for view in views):
+            client.views.create(project=project_id, data=REVIEW_VIEW, request_options={"max_retries": 0})
+
+
+def _view_data(view) -> dict[str, Any]:
+    data = view.data or {}
+    return data if isinstance(data, dict) else data.dict()
 
 
 def target_instructions(target: Target, per_label: int = EXAMPLE_CLAIMS) -> str:

@@ -344,6 +344,7 @@ def test_a_project_created_twice_by_a_resent_request_ends_as_one(studio, earlier
     assert left == [kept.id]
     if first is not None:
         assert kept.id == first.id
+    assert len(direct.views.list(project=kept.id)) == 1  # the review tab, once
 
 
 def test_titles_are_trimmed_as_label_studio_stores_them_and_bad_ones_refused_before_any_work(studio, tmp_path):
